@@ -1,0 +1,185 @@
+"""Render a new project from the template: the library behind `aieng new`.
+
+Takes plain keyword arguments and returns a result, so it can be used without the CLI.
+Every refusal happens before anything is written: a bad answer, a conflicting option
+or an occupied destination leaves the disk as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aieng import __version__
+from aieng.errors import AiengError, BadInputError
+from aieng.options import Option, load_options
+from aieng.template import template_root
+
+
+
+@dataclass(frozen=True)
+class NewProject:
+    path: Path
+    answers: dict[str, Any]
+    committed: bool
+
+
+def read_data_file(path: Path) -> dict[str, Any]:
+    """Answers from a YAML file (`--data-file`), checked against the question names."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as error:
+        raise BadInputError(f"cannot read the answers file {path}: {error.strerror}") from error
+    except yaml.YAMLError as error:
+        raise BadInputError(f"the answers file {path} is not valid YAML: {error}") from error
+    if not isinstance(data, dict):
+        raise BadInputError(f"the answers file {path} must be a mapping of question: answer")
+    known = {option.name for option in load_options()}
+    unknown = sorted(set(data) - known - {"_src_path", "_commit"})
+    if unknown:
+        raise BadInputError(
+            f"unknown question(s) in {path}: {', '.join(unknown)} "
+            f"(the questions are: {', '.join(sorted(known))})"
+        )
+    return {key: value for key, value in data.items() if not key.startswith("_")}
+
+
+def resolve_implied(answers: dict[str, Any]) -> dict[str, Any]:
+    """Apply the implications between options: `--rag-store` means `--rag`."""
+    answers = dict(answers)
+    if answers.get("rag_store") is not None:
+        if answers.get("rag") is False:
+            raise BadInputError(
+                "--rag-store needs RAG, but --no-rag was given: drop one of the two"
+            )
+        answers["rag"] = True
+    return answers
+
+
+def is_asked(option: Option, answers: dict[str, Any], options: list[Option]) -> bool:
+    """Whether Copier asks this question, given the answers so far (its `when:`)."""
+    if option.when is None:
+        return True
+    from jinja2 import Environment  # only needed for conditional questions
+
+    context = {o.name: o.default for o in options if not o.default_is_computed}
+    context.update(answers)
+    rendered = Environment().from_string(option.when).render(context).strip()
+    return rendered.lower() not in {"", "false", "0", "none", "no"}
+
+
+def missing_answers(answers: dict[str, Any]) -> list[Option]:
+    """The questions Copier would have to ask: an error where nobody can answer.
+
+    A question whose default is derived from other answers (the project name from the
+    directory, the package name from the project name, the model from the provider) is
+    answered by them, so it is not missing.
+    """
+    options = load_options()
+    return [
+        option
+        for option in options
+        if not option.default_is_computed
+        and answers.get(option.name) is None
+        and is_asked(option, answers, options)
+    ]
+
+
+def check_destination(dest: Path, *, force: bool) -> None:
+    if dest.exists() and not dest.is_dir():
+        raise BadInputError(f"{dest} exists and is not a directory: choose another path")
+    if dest.is_dir() and any(dest.iterdir()) and not force:
+        raise BadInputError(
+            f"{dest} already exists and is not empty: choose a new directory, or pass "
+            "--force to render into it (files with the template's names are overwritten)"
+        )
+
+
+def new_project(
+    dest: Path,
+    answers: dict[str, Any],
+    *,
+    use_defaults: bool = False,
+    interactive: bool = False,
+    force: bool = False,
+    git: bool = True,
+) -> NewProject:
+    """Render the template into `dest` and (unless `git=False`) make the first commit."""
+    dest = dest.expanduser().resolve()
+    answers = resolve_implied({k: v for k, v in answers.items() if v is not None})
+    check_destination(dest, force=force)
+    if not interactive and not use_defaults:
+        missing = missing_answers(answers)
+        if missing:
+            flags = ", ".join(option.flag for option in missing)
+            raise BadInputError(
+                f"no terminal to ask on, and these answers are missing: {flags}. "
+                "Pass them, or --defaults to take the defaults"
+            )
+    _render(dest, answers, use_defaults=use_defaults or not interactive, force=force)
+    committed = _first_commit(dest) if git else False
+    recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
+    return NewProject(path=dest, answers=recorded, committed=committed)
+
+
+def _render(dest: Path, answers: dict[str, Any], *, use_defaults: bool, force: bool) -> None:
+    from copier import run_copy  # ~0.4 s to import: only when rendering
+    from copier.errors import CopierError
+
+    try:
+        with warnings.catch_warnings():
+            # A checkout with uncommitted template changes is normal while developing.
+            warnings.filterwarnings("ignore", message="Dirty template changes")
+            run_copy(
+                str(template_root()),
+                dest,
+                data=answers,
+                # The template as installed (a checkout's working tree included), not
+                # the newest tag of its repository.
+                vcs_ref="HEAD",
+                defaults=use_defaults,
+                overwrite=force,
+                quiet=True,
+                unsafe=False,
+            )
+    except ValueError as error:  # copier's validators raise ValueError
+        message = str(error).split(": ", 1)[-1] if "Validation error" in str(error) else str(error)
+        raise BadInputError(message) from error
+    except CopierError as error:
+        raise AiengError(f"copier could not render the template: {error}") from error
+    except KeyboardInterrupt as error:
+        raise AiengError("interrupted: nothing was generated") from error
+
+
+def _first_commit(dest: Path) -> bool:
+    """`git init` and commit the fresh project, so `aieng update` can merge later."""
+    if shutil.which("git") is None:
+        return False
+    identity: list[str] = []
+    has_identity = subprocess.run(
+        ["git", "config", "user.email"], cwd=dest, capture_output=True, text=True
+    ).stdout.strip()
+    if not has_identity:
+        identity = ["-c", "user.name=aieng", "-c", "user.email=aieng@localhost"]
+    try:
+        if not (dest / ".git").exists():
+            subprocess.run(["git", "init", "-q"], cwd=dest, check=True, capture_output=True)
+        subprocess.run(["git", "add", "-A"], cwd=dest, check=True, capture_output=True)
+        subprocess.run(
+            ["git", *identity, "commit", "-q", "--no-verify", "-m", f"Generated by aieng {__version__}"],
+            cwd=dest,
+            check=True,
+            capture_output=True,
+        )
+    except subprocess.CalledProcessError as error:
+        detail = (error.stderr or b"").decode(errors="replace").strip().splitlines()
+        raise AiengError(
+            f"the project was generated in {dest}, but git failed: {detail[-1] if detail else error}"
+        ) from error
+    return True

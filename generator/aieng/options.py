@@ -1,0 +1,78 @@
+"""The option space, read from `copier.yml`: the one list of questions.
+
+Everything that needs the questions (the CLI flags, `aieng options`, the matrix test,
+the docs) reads them from here, so nothing can drift from what `copier copy` asks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aieng.errors import AiengError
+from aieng.template import copier_yml
+
+
+@dataclass(frozen=True)
+class Option:
+    """One Copier question, seen from the command line."""
+
+    name: str
+    type: str
+    help: str
+    default: Any
+    choices: tuple[str, ...] = ()
+    choice_labels: dict[str, str] = field(default_factory=dict)
+    when: str | None = None
+
+    @property
+    def flag(self) -> str:
+        """The command-line spelling: `--rag-store`, or `--rag/--no-rag` for a yes/no."""
+        base = "--" + self.name.replace("_", "-")
+        if self.type == "bool":
+            return f"{base}/--no-{self.name.replace('_', '-')}"
+        return base
+
+    @property
+    def default_is_computed(self) -> bool:
+        """True when the default depends on other answers (a Jinja expression)."""
+        return isinstance(self.default, str) and "{{" in self.default
+
+
+def _parse_question(name: str, spec: dict[str, Any]) -> Option:
+    raw_choices = spec.get("choices") or {}
+    if isinstance(raw_choices, dict):
+        labels = {str(value): str(label) for label, value in raw_choices.items()}
+    else:
+        labels = {str(value): str(value) for value in raw_choices}
+    when = spec.get("when")
+    return Option(
+        name=name,
+        type=str(spec.get("type", "str")),
+        help=" ".join(str(spec.get("help", "")).split()),
+        default=spec.get("default"),
+        choices=tuple(labels),
+        choice_labels=labels,
+        when=str(when) if when is not None else None,
+    )
+
+
+def load_options(path: Path | None = None) -> list[Option]:
+    """The questions of `copier.yml`, in the order Copier asks them."""
+    path = path or copier_yml()
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise AiengError(f"cannot read the template's questions in {path}: {error}") from error
+    return [
+        _parse_question(name, spec)
+        for name, spec in document.items()
+        if not name.startswith("_") and isinstance(spec, dict)
+    ]
+
+
+def options_by_name(path: Path | None = None) -> dict[str, Option]:
+    return {option.name: option for option in load_options(path)}

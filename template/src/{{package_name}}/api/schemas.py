@@ -1,0 +1,35 @@
+"""Request and response bodies, named by role; validation errors become 422s."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ChatMessage(BaseModel):
+    role: str = Field(pattern="^(user|assistant)$")
+    content: str
+
+
+class ChatRequest(BaseModel):
+    message: str = Field(min_length=1, description="The user's question.")
+    history: list[ChatMessage] = Field(default_factory=list, max_length=50)
+    conversation_id: str | None = Field(None, max_length=200)
+
+
+class UsageInfo(BaseModel):
+    input_tokens: int
+    output_tokens: int
+    total_tokens: int
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    model: str
+    usage: UsageInfo
+    conversation_id: str | None = None
+
+
+class HealthResponse(BaseModel):
+    status: str
+    provider: str
+    model: str

@@ -1,0 +1,157 @@
+"""An offline chat model for tests, evals and demos: deterministic and scriptable.
+
+LangChain's own fakes cannot bind tools; this one can, so agent tests run offline too.
+Give it a script of replies (text, full `AIMessage`s with tool calls, or exceptions to
+raise) and an optional delay; with no script it answers with a fixed echo of the
+question, so the same input always gives the same output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from typing import Any
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable
+from langchain_core.utils.function_calling import convert_to_openai_tool
+from pydantic import Field, PrivateAttr
+
+Reply = str | AIMessage | BaseException
+
+
+def count_tokens(text: str) -> int:
+    """A stable stand-in for a tokenizer: one token per whitespace-separated word."""
+    return len(text.split())
+
+
+def echo_reply(messages: Sequence[BaseMessage]) -> str:
+    question = next((m.text for m in reversed(messages) if m.type == "human"), "")
+    return f"(fake model) You said: {question}"
+
+
+class FakeChatModel(BaseChatModel):
+    """Replies from `script` in order, then from `default_reply(messages)`."""
+
+    #: `Reply` items; typed `Any` so pydantic keeps exceptions as they are.
+    script: list[Any] = Field(default_factory=list)
+    default_reply: Callable[[Sequence[BaseMessage]], str] = echo_reply
+    delay_s: float = 0.0
+    model_name: str = "fake"
+    #: Every list of messages the model received, oldest first: tests assert on it.
+    calls: list[list[BaseMessage]] = Field(default_factory=list)
+    _position: int = PrivateAttr(default=0)
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake"
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | Any],
+        *,
+        tool_choice: str | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Accept tools like a real model; which tool to call is up to the script."""
+        return self.bind(tools=[convert_to_openai_tool(tool) for tool in tools], **kwargs)
+
+    def _next_reply(self, messages: list[BaseMessage]) -> AIMessage:
+        self.calls.append(list(messages))
+        if self._position < len(self.script):
+            reply = self.script[self._position]
+            self._position += 1
+        else:
+            reply = self.default_reply(messages)
+        if isinstance(reply, BaseException):
+            raise reply
+        message = reply if isinstance(reply, AIMessage) else AIMessage(content=reply)
+        prompt_tokens = sum(count_tokens(m.text) for m in messages)
+        answer_tokens = count_tokens(message.text)
+        return message.model_copy(
+            update={
+                "usage_metadata": message.usage_metadata
+                or {
+                    "input_tokens": prompt_tokens,
+                    "output_tokens": answer_tokens,
+                    "total_tokens": prompt_tokens + answer_tokens,
+                },
+                "response_metadata": {"model_name": self.model_name, "finish_reason": "stop"}
+                | message.response_metadata,
+            }
+        )
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        return ChatResult(generations=[ChatGeneration(message=self._next_reply(messages))])
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        return ChatResult(generations=[ChatGeneration(message=self._next_reply(messages))])
+
+    def _chunks(self, message: AIMessage) -> Iterator[ChatGenerationChunk]:
+        """The answer word by word; usage and finish reason ride on the last chunk."""
+        words = message.text.split(" ") if message.text else []
+        for index, word in enumerate(words):
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(content=word if index == 0 else " " + word)
+            )
+        yield ChatGenerationChunk(
+            message=AIMessageChunk(
+                content="",
+                tool_call_chunks=[
+                    {"name": c["name"], "args": json.dumps(c["args"]), "id": c["id"], "index": i}
+                    for i, c in enumerate(message.tool_calls)
+                ],
+                usage_metadata=message.usage_metadata,
+                response_metadata=message.response_metadata,
+                chunk_position="last",
+            )
+        )
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        for chunk in self._chunks(self._next_reply(messages)):
+            if run_manager and chunk.message.content:
+                run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        if self.delay_s:
+            await asyncio.sleep(self.delay_s)
+        for chunk in self._chunks(self._next_reply(messages)):
+            if run_manager and chunk.message.content:
+                await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
+            yield chunk
