@@ -38,7 +38,9 @@ def _version_callback(value: bool) -> None:
 def _root(
     version: Annotated[
         bool,
-        typer.Option("--version", callback=_version_callback, is_eager=True, help="Show the version."),
+        typer.Option(
+            "--version", callback=_version_callback, is_eager=True, help="Show the version."
+        ),
     ] = False,
 ) -> None:
     """aieng: an LLM application generator (a Copier template and this CLI around it)."""
@@ -58,10 +60,11 @@ def _question_parameter(option: Option) -> inspect.Parameter:
         info = typer.Option(option.flag, help=help_text, show_default=False)
         annotation: Any = Annotated[Optional[bool], info]  # noqa: UP045 (typer needs it)
     else:
-        info = typer.Option("--" + option.name.replace("_", "-"), help=help_text, show_default=False)
+        flag = "--" + option.name.replace("_", "-")
+        info = typer.Option(flag, help=help_text, show_default=False)
         value_type: Any = Literal[option.choices] if option.choices else str
         annotation = Annotated[Optional[value_type], info]  # noqa: UP045
-    return inspect.Parameter(option.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation)
+    return _keyword(option.name, annotation, None)
 
 
 def _new(
@@ -91,48 +94,60 @@ def _new(
     typer.echo(f"Next: cd {dest} && make install && make test")
 
 
+def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
+    return inspect.Parameter(
+        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
+    )
+
+
 def _build_new_command() -> None:
-    fixed = [
+    """Register `new` with the fixed parameters followed by one flag per question."""
+    dest_help = "The new project's directory (its name is the default project name)."
+    parameters = [
         inspect.Parameter(
             "dest",
             inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            annotation=Annotated[Path, typer.Argument(help="The new project's directory (its name is the default project name).")],
+            annotation=Annotated[Path, typer.Argument(help=dest_help)],
         ),
-        inspect.Parameter(
+        _keyword(
             "defaults",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=False,
-            annotation=Annotated[bool, typer.Option("--defaults", help="Take the default for every question not given as a flag.")],
+            Annotated[
+                bool,
+                typer.Option("--defaults", help="Take the default of every question not given."),
+            ],
+            False,
         ),
-        inspect.Parameter(
+        _keyword(
             "data_file",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=None,
-            annotation=Annotated[Optional[Path], typer.Option("--data-file", help="A YAML file of answers (flags win).")],  # noqa: UP045
+            Annotated[Optional[Path], typer.Option(help="A YAML file of answers; flags win.")],  # noqa: UP045
+            None,
         ),
-        inspect.Parameter(
+        _keyword(
             "force",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=False,
-            annotation=Annotated[bool, typer.Option("--force", help="Render into a non-empty directory, overwriting files the template has.")],
+            Annotated[
+                bool,
+                typer.Option("--force", help="Render into a non-empty directory (overwrites)."),
+            ],
+            False,
         ),
-        inspect.Parameter(
+        _keyword(
             "git",
-            inspect.Parameter.KEYWORD_ONLY,
-            default=True,
-            annotation=Annotated[bool, typer.Option("--git/--no-git", help="git init and commit the new project.")],
+            Annotated[
+                bool, typer.Option("--git/--no-git", help="git init and commit the project.")
+            ],
+            True,
         ),
+        *(_question_parameter(option) for option in load_options()),
     ]
-    questions = [_question_parameter(option) for option in load_options()]
 
     def new(**kwargs: Any) -> None:
         """Create a new LLM application in DEST.
 
-        Every question of the template is a flag. On a terminal, the ones not given are asked; without one, pass them all or --defaults.
+        Every question of the template is a flag. On a terminal, the ones not given are
+        asked; without one, pass them all or --defaults.
         """
         _new(**kwargs)
 
-    parameters = fixed + questions
     new.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
     new.__annotations__ = {p.name: p.annotation for p in parameters}
     app.command(name="new")(new)
