@@ -1,0 +1,107 @@
+"""Render every combination of the options and run each project's own checks on it.
+
+For each project: nothing of Jinja is left, `ruff check` and `ruff format --check` pass,
+deptry finds every import declared and no declared package unused, and the project's
+own pytest passes offline with the fake provider. All projects share this environment,
+which holds the union of their dependencies (the `matrix` extra, checked below).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from aieng.generate import new_project
+from aieng.options import options_by_name
+
+from .matrix import combination_id, combinations
+
+pytestmark = pytest.mark.matrix
+
+COMBINATIONS = combinations()
+#: A long name, so a line that grows with the project name shows up as a lint error.
+PROJECT_NAME = "acme-customer-support-assistant"
+#: Any HTTP a generated test tries to make goes to a closed local port and fails fast.
+NO_NETWORK = {
+    "HTTP_PROXY": "http://127.0.0.1:9",
+    "HTTPS_PROXY": "http://127.0.0.1:9",
+    "ALL_PROXY": "http://127.0.0.1:9",
+    "NO_PROXY": "127.0.0.1,localhost,::1",
+}
+
+
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}
+    )
+    assert done.returncode == 0, f"{' '.join(command)} failed:\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def test_the_matrix_has_thirty_combinations() -> None:
+    assert len(COMBINATIONS) == 30
+    assert len({combination_id(c) for c in COMBINATIONS}) == 30
+
+
+@pytest.mark.parametrize("answers", COMBINATIONS, ids=combination_id)
+def test_combination(answers: dict[str, Any], tmp_path: Path) -> None:
+    project = new_project(tmp_path / PROJECT_NAME, answers, use_defaults=True, git=False).path
+    assert requirement_names(project) <= matrix_extra()
+
+    leftovers = [
+        str(path.relative_to(project))
+        for path in project.rglob("*")
+        if path.is_file() and re.search(r"\{\{|\{%", path.read_text(errors="ignore"))
+    ]
+    assert leftovers == []
+
+    python = sys.executable
+    run([python, "-m", "ruff", "check", "--no-cache", "."], project)
+    run([python, "-m", "ruff", "format", "--check", "--no-cache", "."], project)
+    run([python, "-m", "deptry", ".", "--optional-dependencies-dev-groups", "dev"], project)
+    output = run(
+        [python, "-m", "pytest", "-p", "no:cacheprovider"],
+        project,
+        env={"LLM_PROVIDER": "fake", **NO_NETWORK},
+    )
+    assert re.search(r"\d+ passed", output)
+    assert "skipped" not in output, output
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower()
+
+
+def requirement_names(project: Path) -> set[str]:
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    return {_name(r) for r in metadata["dependencies"] + metadata["optional-dependencies"]["dev"]}
+
+
+def matrix_extra() -> set[str]:
+    root = Path(__file__).resolve().parents[1]
+    metadata = tomllib.loads((root / "pyproject.toml").read_text())["project"]
+    return {_name(r) for r in metadata["optional-dependencies"]["matrix"]}
+
+
+def test_matrix_extra_holds_nothing_no_project_needs(tmp_path: Path) -> None:
+    """Each combination checks its needs are in the extra; here, the converse.
+
+    Features add dependencies independently, so every provider alone plus every RAG
+    store with the agent covers every requirement any combination has.
+    """
+    options = options_by_name()
+    covering = [{"provider": p} for p in options["provider"].choices] + [
+        {"rag": True, "rag_store": store, "agent": True} for store in options["rag_store"].choices
+    ]
+    union: set[str] = set()
+    for index, answers in enumerate(covering):
+        project = new_project(tmp_path / f"p{index}", answers, use_defaults=True, git=False)
+        union |= requirement_names(project.path)
+    assert matrix_extra() == union
