@@ -7,6 +7,7 @@ the docs) reads them from here, so nothing can drift from what `copier copy` ask
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -62,16 +63,20 @@ def _parse_question(name: str, spec: dict[str, Any]) -> Option:
 
 def load_options(path: Path | None = None) -> list[Option]:
     """The questions of `copier.yml`, in the order Copier asks them."""
-    path = path or copier_yml()
+    return list(_load_options(path or copier_yml()))
+
+
+@cache
+def _load_options(path: Path) -> tuple[Option, ...]:
     try:
         document = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as error:
         raise AiengError(f"cannot read the template's questions in {path}: {error}") from error
-    return [
+    return tuple(
         _parse_question(name, spec)
         for name, spec in document.items()
         if not name.startswith("_") and isinstance(spec, dict)
-    ]
+    )
 
 
 def options_by_name(path: Path | None = None) -> dict[str, Option]:
