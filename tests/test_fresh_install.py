@@ -62,3 +62,26 @@ def test_new_project_passes_its_own_readme_commands(tmp_path: Path, installer: s
         if command == "make test":
             assert re.search(r"\d+ passed", done.stdout)
     assert (project / ".venv" / "bin" / "support-bot").exists()
+
+
+def test_installed_wheel_renders_without_the_source_tree(tmp_path: Path) -> None:
+    """The wheel carries copier.yml and template/; its projects record an updatable source."""
+    root = Path(__file__).resolve().parents[1]
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    env["AIENG_HOME"] = str(tmp_path / "home")
+
+    def run(*command: str, cwd: Path = tmp_path) -> str:
+        done = subprocess.run(command, cwd=cwd, capture_output=True, text=True, env=env)
+        assert done.returncode == 0, f"{command}:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
+        return done.stdout
+
+    run("uv", "build", "--wheel", "--quiet", "--out-dir", str(tmp_path / "dist"), cwd=root)
+    [wheel] = (tmp_path / "dist").glob("aieng-*.whl")
+    run("uv", "venv", "--quiet", str(tmp_path / "venv"))
+    run("uv", "pip", "install", "--quiet", "--python", str(tmp_path / "venv"), str(wheel))
+
+    run(str(tmp_path / "venv" / "bin" / "aieng"), "new", "demo", "--defaults", "--rag")
+    answers = (tmp_path / "demo" / ".copier-answers.yml").read_text()
+    assert f"_src_path: {tmp_path / 'home' / 'template.git'}" in answers
+    assert "_commit: v" in answers
+    assert (tmp_path / "demo" / "src" / "demo" / "api" / "app.py").is_file()

@@ -19,7 +19,7 @@ import yaml
 from aieng import __version__
 from aieng.errors import AiengError, BadInputError
 from aieng.options import Option, load_options
-from aieng.template import template_root
+from aieng.source import template_source
 
 
 @dataclass(frozen=True)
@@ -136,17 +136,18 @@ def _render(dest: Path, answers: dict[str, Any], *, use_defaults: bool, force: b
     from copier import run_copy  # ~0.4 s to import: only when rendering
     from copier.errors import CopierError
 
+    source = template_source()
     try:
         with warnings.catch_warnings():
             # A checkout with uncommitted template changes is normal while developing.
             warnings.filterwarnings("ignore", message="Dirty template changes")
             run_copy(
-                str(template_root()),
+                str(source.path),
                 dest,
                 data=answers,
                 # The template as installed (a checkout's working tree included), not
                 # the newest tag of its repository.
-                vcs_ref="HEAD",
+                vcs_ref=source.ref,
                 defaults=use_defaults,
                 overwrite=force,
                 quiet=True,

@@ -1,0 +1,98 @@
+"""The template source that a project records, so that `aieng update` can merge later.
+
+Copier can only update a project whose `.copier-answers.yml` names a git repository and
+a commit in it. A source checkout of aieng is such a repository. An installed wheel is
+not: its template is a plain folder, and copier would record no commit at all, leaving
+a project that can never be updated. So an installed aieng keeps a local git repository
+of its templates (under `AIENG_HOME`, default `~/.local/share/aieng`), with one commit
+and tag per aieng version. Projects record that repository's absolute path and the
+version's tag: the path survives moving the project, and the tag survives upgrading
+aieng, which only adds the next version on top.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from aieng import __version__
+from aieng.errors import AiengError
+from aieng.template import template_root
+
+_TEMPLATE_ITEMS = ("copier.yml", "template")
+_IDENTITY = [
+    "-c",
+    "user.name=aieng",
+    "-c",
+    "user.email=aieng@localhost",
+    "-c",
+    "commit.gpgsign=false",
+]
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    path: Path
+    ref: str
+
+
+def aieng_home() -> Path:
+    default = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share") / "aieng"
+    return Path(os.environ.get("AIENG_HOME") or default)
+
+
+def template_source() -> TemplateSource:
+    """The repository and ref to render from: the checkout itself, or the local cache."""
+    root = template_root()
+    if _is_git_work_tree(root):
+        return TemplateSource(root, "HEAD")
+    tag = f"v{__version__}"
+    return TemplateSource(ensure_cached_version(root, aieng_home() / "template.git", tag), tag)
+
+
+def ensure_cached_version(root: Path, repo: Path, tag: str) -> Path:
+    """Commit the template at `root` to `repo` under `tag`, unless it is already there."""
+    repo.mkdir(parents=True, exist_ok=True)
+    with (repo.parent / f"{repo.name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two `aieng new` at once must not both commit
+        if not (repo / ".git").exists():
+            _git(repo, "init", "-q", "-b", "main")
+        if _git(repo, "tag", "--list", tag):
+            return repo
+        for item in _TEMPLATE_ITEMS:
+            target = repo / item
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+            source = root / item
+            if source.is_dir():
+                shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
+            else:
+                shutil.copy2(source, target)
+        _git(repo, "add", "-A")
+        _git(repo, *_IDENTITY, "commit", "-q", "--allow-empty", "-m", f"aieng template {tag}")
+        _git(repo, *_IDENTITY, "tag", tag)
+    return repo
+
+
+def _is_git_work_tree(path: Path) -> bool:
+    if shutil.which("git") is None:
+        return False
+    done = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, text=True
+    )
+    return done.returncode == 0 and Path(done.stdout.strip()).resolve() == path.resolve()
+
+
+def _git(cwd: Path, *args: str) -> str:
+    if shutil.which("git") is None:
+        raise AiengError("git is not installed: aieng needs it to record the template version")
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise AiengError(f"git {args[0]} failed in {cwd}: {done.stderr.strip()}")
+    return done.stdout.strip()
