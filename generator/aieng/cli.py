@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal, Optional
 import typer
 
 from aieng import __version__
-from aieng.errors import AiengError
+from aieng.errors import AiengError, BadInputError
 from aieng.options import Option, load_options
 
 app = typer.Typer(
@@ -174,6 +174,125 @@ def options_command() -> None:
 
 
 app.command(name="list", hidden=True, help="Same as `aieng options`.")(options_command)
+
+
+# --- updating ------------------------------------------------------------------------
+
+ProjectArgument = Annotated[Path, typer.Argument(help="The generated project.")]
+
+
+def _report(report: Any, *, dry_run: bool = False) -> None:
+    """Print what an update changed and what needs a hand; exit 1 on a conflict."""
+    verb = "would change" if dry_run else "changed"
+    typer.echo(f"template {report.from_version} -> {report.to_version}")
+    typer.echo(f"{len(report.changed)} file(s) {verb}" + (":" if report.changed else ""))
+    for path in report.changed:
+        typer.echo(f"  {path}")
+    if report.conflicts:
+        typer.echo(
+            f"{len(report.conflicts)} conflict(s) {'would need' if dry_run else 'need'} you:"
+        )
+        for path in report.conflicts:
+            typer.echo(f"  {path}")
+        if not dry_run:
+            typer.echo(
+                "resolve: edit each file (keep what you want between <<<<<<< and >>>>>>>, "
+                "delete *.rej after applying them by hand), then: git add -A && git commit"
+            )
+        raise typer.Exit(1)
+
+
+def _parse_data(pairs: list[str]) -> dict[str, Any]:
+    import yaml
+
+    data: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--data")
+        data[key] = yaml.safe_load(value)  # "true" -> True, like copier's own --data
+    return data
+
+
+def _update(project: Path, **kwargs: Any) -> None:
+    from aieng.update import update_project
+
+    try:
+        report = update_project(project, **kwargs)
+    except AiengError as error:
+        raise _fail(error) from error
+    _report(report, dry_run=kwargs.get("dry_run", False))
+
+
+@app.command()
+def update(
+    project: ProjectArgument = Path("."),
+    to: Annotated[str | None, typer.Option(help="A template version (git tag or commit).")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; touch nothing.")
+    ] = False,
+    conflict: Annotated[
+        Literal["inline", "rej"], typer.Option(help="Conflicts as inline markers or .rej files.")
+    ] = "inline",
+    data: Annotated[
+        list[str] | None, typer.Option(help="Change an answer: KEY=VALUE (repeatable).")
+    ] = None,
+) -> None:
+    """Merge the newer template into PROJECT, keeping your edits (a three-way merge)."""
+    _update(project, to=to, dry_run=dry_run, conflict=conflict, data=_parse_data(data or []))
+
+
+@app.command()
+def check(project: ProjectArgument = Path(".")) -> None:
+    """Is PROJECT behind the installed template? Exit 2 when an update is available."""
+    from aieng.update import check_project
+
+    try:
+        current, newest, behind = check_project(project)
+    except AiengError as error:
+        raise _fail(error) from error
+    if behind:
+        typer.echo(f"update available: {current} -> {newest} (run: aieng update {project})")
+        raise typer.Exit(2)
+    typer.echo(f"up to date ({current})")
+
+
+add_app = typer.Typer(help="Turn a feature on in an existing project, keeping your edits.")
+app.add_typer(add_app, name="add")
+
+
+@add_app.command("rag")
+def add_rag(
+    project: ProjectArgument = Path("."),
+    store: Annotated[
+        Literal["embedded", "pgvector"], typer.Option(help="Where the index lives.")
+    ] = "embedded",
+) -> None:
+    """Add the RAG store."""
+    _update(project, data={"rag": True, "rag_store": store})
+
+
+@add_app.command("agent")
+def add_agent(project: ProjectArgument = Path(".")) -> None:
+    """Add the LangGraph agent."""
+    _update(project, data={"agent": True})
+
+
+@add_app.command("provider")
+def add_provider(
+    name: Annotated[
+        str, typer.Argument(help="openai, anthropic, google, ollama, openai_compatible")
+    ],
+    project: ProjectArgument = Path("."),
+    model: Annotated[str | None, typer.Option(help="The model; default: the provider's.")] = None,
+) -> None:
+    """Switch the project to another model provider."""
+    from aieng.options import options_by_name
+
+    choices = options_by_name()["provider"].choices
+    if name not in choices:
+        raise _fail(BadInputError(f"unknown provider {name!r}: choose one of {', '.join(choices)}"))
+    _update(project, data={"provider": name, **({"model": model} if model else {})})
 
 
 def main() -> None:

@@ -1,0 +1,247 @@
+"""Updating a generated project, as a user does it: render v1, edit, the template moves
+to v2, update. Offline: the template is a temporary local git repository with tags.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from aieng import generate
+from aieng.cli import app
+from aieng.source import TemplateSource
+from aieng.template import template_root
+from aieng.update import update_project
+
+runner = CliRunner()
+PACKAGE = "bot"
+
+
+def git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+class TemplateRepo:
+    """A throw-away copy of the template in its own git repository, tagged per version."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.mkdir()
+        shutil.copytree(template_root() / "template", path / "template")
+        shutil.copy2(template_root() / "copier.yml", path / "copier.yml")
+        git(path, "init", "-q", "-b", "main")
+        self.release("v1.0.0")
+
+    def edit(self, relative: str, change: Callable[[str], str]) -> None:
+        file = self.path / "template" / relative
+        file.write_text(change(file.read_text()))
+
+    def release(self, tag: str) -> None:
+        git(self.path, "add", "-A")
+        git(self.path, "commit", "-q", "--allow-empty", "-m", tag)
+        git(self.path, "tag", tag)
+
+
+@pytest.fixture
+def template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TemplateRepo:
+    repo = TemplateRepo(tmp_path / "template-repo")
+    monkeypatch.setattr(generate, "template_source", lambda: TemplateSource(repo.path, "v1.0.0"))
+    return repo
+
+
+@pytest.fixture
+def project(template: TemplateRepo, tmp_path: Path) -> Path:
+    return generate.new_project(tmp_path / PACKAGE, {}, use_defaults=True).path
+
+
+def edit(path: Path, change: Callable[[str], str]) -> None:
+    path.write_text(change(path.read_text()))
+
+
+def commit(project: Path, message: str = "user edits") -> None:
+    git(project, "add", "-A")
+    git(project, "commit", "-q", "-m", message)
+
+
+def run_project_tests(project: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-x"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LLM_PROVIDER": "fake"},
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    return done.stdout
+
+
+CHAT = "src/{{package_name}}/chat.py"
+ROUTE = """from fastapi import APIRouter
+
+router = APIRouter()
+
+
+@router.get("/ping")
+async def ping() -> dict[str, str]:
+    return {"pong": "yes"}
+"""
+
+
+def user_edits(project: Path) -> None:
+    """What a user does to a fresh project: a prompt, a route, a README note, settings."""
+    package = project / "src" / PACKAGE
+    edit(package / "chat.py", lambda t: t.replace("Answer briefly", "Answer like a pirate"))
+    (package / "api" / "routes" / "ping.py").write_text(ROUTE)
+    edit(project / "README.md", lambda t: t + "\n## Our notes\n\nDeployed on Fridays.\n")
+    edit(project / ".env.example", lambda t: t + "\n# Our team's proxy\nLLM_BASE_URL=\n")
+    (project / ".env").write_text("LLM_PROVIDER=fake\nOPENAI_API_KEY=sk-user-secret\n")
+    commit(project)
+
+
+def test_update_merges_the_template_and_keeps_every_user_edit(
+    template: TemplateRepo, project: Path
+) -> None:
+    user_edits(project)
+    template.edit(
+        "Makefile.jinja", lambda t: t + "\nclean:  ## Remove caches\n\trm -rf .pytest_cache\n"
+    )
+    template.edit(
+        "src/{{package_name}}/settings.py.jinja",
+        lambda t: t.replace(
+            "max_message_chars: int = Field(8_000", "max_message_chars: int = Field(16_000"
+        ),
+    )
+    template.release("v2.0.0")
+
+    report = update_project(project)
+
+    assert (report.from_version, report.to_version) == ("v1.0.0", "v2.0.0")
+    assert report.conflicts == []
+    assert "clean:" in (project / "Makefile").read_text()
+    assert "Field(16_000" in (project / "src" / PACKAGE / "settings.py").read_text()
+    assert "Answer like a pirate" in (project / "src" / PACKAGE / "chat.py").read_text()
+    assert (project / "src" / PACKAGE / "api" / "routes" / "ping.py").read_text() == ROUTE
+    assert "Deployed on Fridays." in (project / "README.md").read_text()
+    assert "Our team's proxy" in (project / ".env.example").read_text()
+    assert "sk-user-secret" in (project / ".env").read_text()
+    assert "_commit: v2.0.0" in (project / ".copier-answers.yml").read_text()
+    run_project_tests(project)
+
+
+def test_a_clash_is_a_visible_conflict_and_exit_1(template: TemplateRepo, project: Path) -> None:
+    user_edits(project)
+    template.edit(CHAT, lambda t: t.replace("Answer briefly", "Answer in one sentence"))
+    template.release("v2.0.0")
+
+    result = runner.invoke(app, ["update", str(project)])
+
+    assert result.exit_code == 1, result.output
+    assert "conflict" in result.output
+    assert f"src/{PACKAGE}/chat.py" in result.output
+    merged = (project / "src" / PACKAGE / "chat.py").read_text()
+    assert "<<<<<<<" in merged and ">>>>>>>" in merged
+    assert "Answer like a pirate" in merged  # the user's line is not lost
+    assert "Answer in one sentence" in merged  # nor the template's
+
+
+def test_conflicts_as_rej_files(template: TemplateRepo, project: Path) -> None:
+    user_edits(project)
+    template.edit(CHAT, lambda t: t.replace("Answer briefly", "Answer in one sentence"))
+    template.release("v2.0.0")
+    report = update_project(project, conflict="rej")
+    assert any(path.endswith(".rej") for path in report.conflicts), report
+
+
+def test_dry_run_reports_and_touches_nothing(template: TemplateRepo, project: Path) -> None:
+    user_edits(project)
+    head = git(project, "rev-parse", "HEAD")
+    template.edit(CHAT, lambda t: t.replace("Answer briefly", "Answer in one sentence"))
+    template.edit("Makefile.jinja", lambda t: t + "\n# a comment\n")
+    template.release("v2.0.0")
+
+    result = runner.invoke(app, ["update", str(project), "--dry-run"])
+
+    assert result.exit_code == 1, result.output  # a conflict would need the user
+    assert "would change" in result.output
+    assert "Makefile" in result.output
+    assert f"src/{PACKAGE}/chat.py" in result.output
+    assert git(project, "rev-parse", "HEAD") == head
+    assert git(project, "status", "--porcelain") == ""
+    assert "Answer like a pirate" in (project / "src" / PACKAGE / "chat.py").read_text()
+
+
+def test_refusals_before_updating_say_why(project: Path, tmp_path: Path) -> None:
+    (project / "scratch.txt").write_text("work in progress")
+    result = runner.invoke(app, ["update", str(project)])
+    assert result.exit_code == 2
+    assert "uncommitted changes" in result.output and "scratch.txt" in result.output
+    assert (project / "scratch.txt").read_text() == "work in progress"
+
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    result = runner.invoke(app, ["update", str(plain)])
+    assert result.exit_code == 2
+    assert "not a git repository" in result.output
+
+    git(plain, "init", "-q")
+    result = runner.invoke(app, ["update", str(plain)])
+    assert result.exit_code == 2
+    assert "has no .copier-answers.yml" in result.output
+
+
+def test_check_says_when_an_update_is_available(template: TemplateRepo, project: Path) -> None:
+    result = runner.invoke(app, ["check", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "up to date" in result.output
+
+    template.edit("Makefile.jinja", lambda t: t + "\n# v2\n")
+    template.release("v2.0.0")
+    result = runner.invoke(app, ["check", str(project)])
+    assert result.exit_code == 2
+    assert "v1.0.0 -> v2.0.0" in result.output
+
+    update_project(project)
+    commit(project, "update to v2")
+    assert runner.invoke(app, ["check", str(project)]).exit_code == 0
+
+
+def test_add_rag_then_agent_keeps_edits_and_the_tests_pass(project: Path) -> None:
+    user_edits(project)
+
+    result = runner.invoke(app, ["add", "rag", str(project)])
+    assert result.exit_code == 0, result.output
+    assert (project / "src" / PACKAGE / "rag").is_dir()
+    commit(project, "add rag")
+
+    result = runner.invoke(app, ["add", "agent", str(project)])
+    assert result.exit_code == 0, result.output
+    assert (project / "src" / PACKAGE / "agent").is_dir()
+    commit(project, "add agent")
+
+    answers = (project / ".copier-answers.yml").read_text()
+    assert "rag: true" in answers and "agent: true" in answers
+    assert "Answer like a pirate" in (project / "src" / PACKAGE / "chat.py").read_text()
+    assert "Deployed on Fridays." in (project / "README.md").read_text()
+    run_project_tests(project)
+
+
+def test_add_provider_switches_the_dependency(project: Path) -> None:
+    user_edits(project)
+    result = runner.invoke(app, ["add", "provider", "anthropic", str(project)])
+    assert result.exit_code == 0, result.output
+    pyproject = (project / "pyproject.toml").read_text()
+    assert "langchain-anthropic" in pyproject and "langchain-openai" not in pyproject
+    assert "ChatAnthropic" in (project / "src" / PACKAGE / "provider.py").read_text()
+    assert "Answer like a pirate" in (project / "src" / PACKAGE / "chat.py").read_text()
+
+    refused = runner.invoke(app, ["add", "provider", "azure", str(project)])
+    assert refused.exit_code == 2
+    assert "openai_compatible" in refused.output
