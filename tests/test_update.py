@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from aieng import generate
 from aieng.cli import app
-from aieng.source import TemplateSource
+from aieng.generate import new_project
+from aieng.source import TemplateSource, ensure_cached_version
 from aieng.template import template_root
 from aieng.update import update_project
 
@@ -30,36 +30,32 @@ def git(cwd: Path, *args: str) -> str:
 
 
 class TemplateRepo:
-    """A throw-away copy of the template in its own git repository, tagged per version."""
+    """A throw-away template repository with a tag per version, as aieng's cache keeps."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        path.mkdir()
-        shutil.copytree(template_root() / "template", path / "template")
-        shutil.copy2(template_root() / "copier.yml", path / "copier.yml")
-        git(path, "init", "-q", "-b", "main")
+        self.work = path.with_name(path.name + "-work")  # where versions are edited
+        shutil.copytree(template_root() / "template", self.work / "template")
+        shutil.copy2(template_root() / "copier.yml", self.work / "copier.yml")
         self.release("v1.0.0")
 
     def edit(self, relative: str, change: Callable[[str], str]) -> None:
-        file = self.path / "template" / relative
+        file = self.work / "template" / relative
         file.write_text(change(file.read_text()))
 
     def release(self, tag: str) -> None:
-        git(self.path, "add", "-A")
-        git(self.path, "commit", "-q", "--allow-empty", "-m", tag)
-        git(self.path, "tag", tag)
+        ensure_cached_version(self.work, self.path, tag)
 
 
 @pytest.fixture
-def template(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> TemplateRepo:
-    repo = TemplateRepo(tmp_path / "template-repo")
-    monkeypatch.setattr(generate, "template_source", lambda: TemplateSource(repo.path, "v1.0.0"))
-    return repo
+def template(tmp_path: Path) -> TemplateRepo:
+    return TemplateRepo(tmp_path / "template-repo")
 
 
 @pytest.fixture
 def project(template: TemplateRepo, tmp_path: Path) -> Path:
-    return generate.new_project(tmp_path / PACKAGE, {}, use_defaults=True).path
+    source = TemplateSource(template.path, "v1.0.0")
+    return new_project(tmp_path / PACKAGE, {}, use_defaults=True, source=source).path
 
 
 def edit(path: Path, change: Callable[[str], str]) -> None:

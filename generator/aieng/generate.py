@@ -19,7 +19,7 @@ import yaml
 from aieng import __version__
 from aieng.errors import AiengError, BadInputError
 from aieng.options import Option, load_options
-from aieng.source import template_source
+from aieng.source import TemplateSource, template_source
 
 
 @dataclass(frozen=True)
@@ -113,8 +113,12 @@ def new_project(
     interactive: bool = False,
     force: bool = False,
     git: bool = True,
+    source: TemplateSource | None = None,
 ) -> NewProject:
-    """Render the template into `dest` and (unless `git=False`) make the first commit."""
+    """Render the template into `dest` and (unless `git=False`) make the first commit.
+
+    `source` defaults to the installed template (see `aieng.source`).
+    """
     dest = dest.expanduser().resolve()
     answers = resolve_implied({k: v for k, v in answers.items() if v is not None})
     check_destination(dest, force=force)
@@ -126,17 +130,24 @@ def new_project(
                 f"no terminal to ask on, and these answers are missing: {flags}. "
                 "Pass them, or --defaults to take the defaults"
             )
-    _render(dest, answers, use_defaults=use_defaults or not interactive, force=force)
+    _render(
+        dest,
+        answers,
+        source=source or template_source(),
+        use_defaults=use_defaults or not interactive,
+        force=force,
+    )
     committed = _first_commit(dest) if git else False
     recorded = yaml.safe_load((dest / ".copier-answers.yml").read_text(encoding="utf-8"))
     return NewProject(path=dest, answers=recorded, committed=committed)
 
 
-def _render(dest: Path, answers: dict[str, Any], *, use_defaults: bool, force: bool) -> None:
+def _render(
+    dest: Path, answers: dict[str, Any], *, source: TemplateSource, use_defaults: bool, force: bool
+) -> None:
     from copier import run_copy  # ~0.4 s to import: only when rendering
     from copier.errors import CopierError
 
-    source = template_source()
     try:
         with warnings.catch_warnings():
             # A checkout with uncommitted template changes is normal while developing.
