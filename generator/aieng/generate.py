@@ -147,6 +147,7 @@ def _render(
 ) -> None:
     from copier import run_copy  # ~0.4 s to import: only when rendering
     from copier.errors import CopierError
+    from jinja2 import TemplateError
 
     try:
         with warnings.catch_warnings():
@@ -169,6 +170,8 @@ def _render(
         raise BadInputError(message) from error
     except CopierError as error:
         raise AiengError(f"copier could not render the template: {error}") from error
+    except TemplateError as error:  # a bug in the template itself, not in the answers
+        raise AiengError(f"the template failed to render (please report it): {error}") from error
     except KeyboardInterrupt as error:
         raise AiengError("interrupted: nothing was generated") from error
 

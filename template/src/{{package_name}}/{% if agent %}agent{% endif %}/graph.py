@@ -1,0 +1,118 @@
+"""The agent as an explicit LangGraph: a model node, a tool node, and the edge between.
+
+    START -> model --(tool calls)--> tools -> model ...
+                   --(no tool calls)--> END
+                   --(tool calls, step limit reached)--> stop -> END
+
+This is the loop that `langchain.agents.create_agent` builds for you; written out, every
+policy is in view: the step limit ends with a message saying so, and a tool that fails,
+does not exist or gets bad arguments answers the model with an error it can act on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AnyMessage, SystemMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.tools import BaseTool, StructuredTool
+from langgraph.checkpoint.base import BaseCheckpointSaver
+from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
+
+from ..settings import Settings
+from .state import AgentState
+from .tools import TOOLS
+
+SYSTEM_PROMPT = (
+    "You are a helpful assistant with tools. Use a tool whenever it gives a more reliable "
+    "answer than your own knowledge (arithmetic, the current time). When a tool returns an "
+    "error, fix the call or explain the problem. Answer briefly and plainly."
+)
+
+
+def as_tool(tool: BaseTool | Callable[..., Any]) -> BaseTool:
+    """A plain function becomes a tool whose name, arguments and docs the model sees."""
+    return tool if isinstance(tool, BaseTool) else StructuredTool.from_function(tool)
+
+
+def pending_calls(message: AnyMessage) -> list[dict[str, Any]]:
+    """The tool calls a model message asks for, including ones with unparsable arguments."""
+    if not isinstance(message, AIMessage):
+        return []
+    return [*message.tool_calls, *message.invalid_tool_calls]
+
+
+def closing_messages(last: AnyMessage, text: str) -> list[AnyMessage]:
+    """Answer the calls left open, then say why the run ended.
+
+    Providers reject a history in which a tool call has no result, so this keeps the
+    thread usable for the next request.
+    """
+    unanswered = [
+        ToolMessage("not run: the agent stopped", tool_call_id=c["id"] or "", name=c["name"] or "")
+        for c in pending_calls(last)
+    ]
+    return [*unanswered, AIMessage(text)]
+
+
+async def run_tool(tools: dict[str, BaseTool], call: dict[str, Any]) -> ToolMessage:
+    """One tool call; every failure becomes an error message for the model, never a crash."""
+    name, call_id = call["name"] or "", call["id"] or ""
+    if name not in tools:
+        content = f"error: there is no tool named {name!r}; the tools are: {', '.join(tools)}"
+    elif call.get("error") is not None or not isinstance(call["args"], dict):
+        content = f"error: the arguments are not a JSON object: {call['args']!r}"
+    else:
+        try:
+            output = await tools[name].ainvoke(call["args"])
+            return ToolMessage(str(output), tool_call_id=call_id, name=name)
+        except Exception as error:  # a tool's bug or bad input is the model's to handle
+            content = f"error: {type(error).__name__}: {error}"
+    return ToolMessage(content, tool_call_id=call_id, name=name, status="error")
+
+
+def build_agent(
+    settings: Settings,
+    model: BaseChatModel,
+    checkpointer: BaseCheckpointSaver | None = None,
+    tools: Sequence[BaseTool | Callable[..., Any]] = TOOLS,
+) -> CompiledStateGraph:
+    """Wire the graph; called by the API and CLI at start-up, by tests with fakes."""
+    by_name = {tool.name: tool for tool in map(as_tool, tools)}
+    bound_model = model.bind_tools(list(by_name.values()))
+    max_steps = settings.agent_max_steps
+
+    async def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
+        messages = [SystemMessage(SYSTEM_PROMPT), *state["messages"]]
+        reply = await bound_model.ainvoke(messages, config)
+        return {"messages": [reply], "steps": state["steps"] + 1}
+
+    async def call_tools(state: AgentState) -> dict[str, Any]:
+        calls = pending_calls(state["messages"][-1])
+        return {"messages": await asyncio.gather(*(run_tool(by_name, c) for c in calls))}
+
+    def stop(state: AgentState) -> dict[str, Any]:
+        text = (
+            f"I stopped after {state['steps']} steps without reaching an answer "
+            f"(the step limit, AGENT_MAX_STEPS, is {max_steps})."
+        )
+        return {"messages": closing_messages(state["messages"][-1], text), "stopped": "step_limit"}
+
+    def route(state: AgentState) -> str:
+        if not pending_calls(state["messages"][-1]):
+            return END
+        return "stop" if state["steps"] >= max_steps else "tools"
+
+    graph = StateGraph(AgentState)
+    graph.add_node("model", call_model)
+    graph.add_node("tools", call_tools)
+    graph.add_node("stop", stop)
+    graph.add_edge(START, "model")
+    graph.add_conditional_edges("model", route, ["tools", "stop", END])
+    graph.add_edge("tools", "model")
+    graph.add_edge("stop", END)
+    return graph.compile(checkpointer=checkpointer, name="agent")
