@@ -1,0 +1,110 @@
+"""Figures of a generated app, with the offline fake model. Prints a table.
+
+Renders a fresh project (defaults: openai provider, no RAG, no agent), then measures,
+each in a fresh process so imports are cold:
+- `app --help` (the CLI's start-up), and import + `create_app()` (the API's cold start);
+- the overhead of `POST /chat` per request, in-process through the ASGI app with the
+  fake model answering at once: what the app itself costs around a model call.
+
+    python benchmarks/app.py [--requests 2000] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from aieng.generate import new_project
+
+CHAT_OVERHEAD = """
+import asyncio, json, statistics, sys, time
+import httpx
+from {package}.api import create_app
+from {package}.fake_model import FakeChatModel
+from {package}.settings import Settings
+
+async def main(n):
+    app = create_app(Settings(llm_provider="fake"), chat_model=FakeChatModel())
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+        for _ in range(200):  # warm-up
+            await client.post("/chat", json={{"message": "hello"}})
+        samples = []
+        for _ in range(n):
+            start = time.perf_counter()
+            response = await client.post("/chat", json={{"message": "hello"}})
+            samples.append(time.perf_counter() - start)
+            assert response.status_code == 200
+    samples.sort()
+    p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99)]
+    print(json.dumps({{"p50": p50, "p99": p99}}))
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
+
+def cold(python: str, code: str, cwd: Path, runs: int) -> float:
+    env = {**os.environ, "PYTHONPATH": str(cwd / "src"), "LLM_PROVIDER": "fake"}
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run([python, "-c", code], cwd=cwd, env=env, check=True, capture_output=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    python = sys.executable
+
+    with tempfile.TemporaryDirectory() as scratch:
+        project = new_project(Path(scratch) / "bench-app", {}, use_defaults=True, git=False).path
+        package = "bench_app"
+        baseline = cold(python, "pass", project, args.runs)
+        help_time = cold(
+            python,
+            f"import sys; sys.argv=['app','--help']\nfrom {package}.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass",
+            project,
+            args.runs,
+        )
+        start_time = cold(
+            python, f"from {package}.api import create_app\ncreate_app()", project, args.runs
+        )
+        env = {**os.environ, "PYTHONPATH": str(project / "src")}
+        done = subprocess.run(
+            [python, "-c", CHAT_OVERHEAD.format(package=package), str(args.requests)],
+            cwd=project,
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        overhead = json.loads(done.stdout)
+
+    print(f"median of {args.runs} cold runs; {args.requests} /chat requests in-process\n")
+    print("| what                                   | value     | target   |")
+    print("|----------------------------------------|-----------|----------|")
+    print(f"| python -c pass (interpreter floor)     | {baseline * 1000:6.0f} ms |          |")
+    print(f"| app --help (fresh process)             | {help_time * 1000:6.0f} ms | < 500 ms |")
+    print(f"| import + create_app() (fresh process)  | {start_time * 1000:6.0f} ms |          |")
+    print(
+        f"| POST /chat overhead p50 (fake model)   | {overhead['p50'] * 1000:6.2f} ms | < 3 ms   |"
+    )
+    print(
+        f"| POST /chat overhead p99 (fake model)   | {overhead['p99'] * 1000:6.2f} ms |          |"
+    )
+
+
+if __name__ == "__main__":
+    main()
