@@ -170,6 +170,8 @@ def _render(
         raise BadInputError(message) from error
     except CopierError as error:
         raise AiengError(f"copier could not render the template: {error}") from error
+    except OSError as error:
+        raise AiengError(f"cannot write the project: {error}") from error
     except TemplateError as error:  # a bug in the template itself, not in the answers
         raise AiengError(f"the template failed to render (please report it): {error}") from error
     except KeyboardInterrupt as error:
