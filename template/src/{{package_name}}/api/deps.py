@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from langchain_core.language_models import BaseChatModel
 
+from ..chat import ContextFinder
 from ..settings import Settings
 
 
@@ -18,5 +19,11 @@ def get_chat_model(request: Request) -> BaseChatModel:
     return request.app.state.chat_model
 
 
+def get_context_finder(request: Request) -> ContextFinder | None:
+    """Set by RAG apps, to ground chat answers in retrieved passages; None otherwise."""
+    return getattr(request.app.state, "find_context", None)
+
+
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 ChatModelDep = Annotated[BaseChatModel, Depends(get_chat_model)]
+ContextFinderDep = Annotated[ContextFinder | None, Depends(get_context_finder)]

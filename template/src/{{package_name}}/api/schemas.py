@@ -27,6 +27,8 @@ class ChatResponse(BaseModel):
     model: str
     usage: UsageInfo
     conversation_id: str | None = None
+    #: Paths of the documents the answer was grounded in (RAG apps; empty otherwise).
+    sources: list[str] = Field(default_factory=list)
 
 
 class HealthResponse(BaseModel):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, HTTPException
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from ... import chat
-from ..deps import ChatModelDep, SettingsDep
+from ..deps import ChatModelDep, ContextFinderDep, SettingsDep
 from ..schemas import ChatMessage, ChatRequest, ChatResponse, UsageInfo
 
 router = APIRouter(tags=["chat"])
@@ -18,7 +18,10 @@ def to_langchain(history: list[ChatMessage]) -> list[BaseMessage]:
 
 @router.post("/chat")
 async def post_chat(
-    request: ChatRequest, model: ChatModelDep, settings: SettingsDep
+    request: ChatRequest,
+    model: ChatModelDep,
+    settings: SettingsDep,
+    find_context: ContextFinderDep,
 ) -> ChatResponse:
     if len(request.message) > settings.max_message_chars:
         raise HTTPException(
@@ -26,7 +29,8 @@ async def post_chat(
             detail=f"message is {len(request.message)} characters; the limit is "
             f"{settings.max_message_chars} (MAX_MESSAGE_CHARS)",
         )
-    result = await chat.answer(model, request.message, to_langchain(request.history))
+    context = await find_context(request.message) if find_context else None
+    result = await chat.answer(model, request.message, to_langchain(request.history), context)
     return ChatResponse(
         answer=result.text,
         model=result.model or settings.llm_model,
@@ -36,4 +40,5 @@ async def post_chat(
             total_tokens=result.usage.total_tokens,
         ),
         conversation_id=request.conversation_id,
+        sources=result.sources,
     )

@@ -1,0 +1,178 @@
+"""The embedded store: one SQLite file for durability and keywords, numpy for vectors.
+
+Why not a vector database: SQLite ships with every CPython, needs no server and no
+loadable extension (some builds cannot load one), and keeps each file's chunks in one
+transaction. Vector search is exact cosine similarity, one matrix-vector product over
+all chunks: recall is 1.0 by construction, and 100k x 384 floats take ~10-20 ms (memory
+bandwidth bound), which an approximate index only needs to beat at millions of chunks.
+Keyword search is SQLite's built-in FTS5 full-text index ranked by BM25, kept in step
+with the chunks by triggers. Only ids and vectors live in memory; they are (re)loaded
+on the first search after a write.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..settings import Settings
+from .chunking import Chunk
+from .embeddings import tokenize
+from .store import EmbeddingMismatchError, Filter, Hit
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sources (source TEXT PRIMARY KEY, digest TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL REFERENCES sources (source) ON DELETE CASCADE,
+    text TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    vector BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
+    text, content = 'chunks', content_rowid = 'id'
+);
+CREATE TRIGGER IF NOT EXISTS chunks_added AFTER INSERT ON chunks BEGIN
+    INSERT INTO chunks_fts (rowid, text) VALUES (new.id, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS chunks_deleted AFTER DELETE ON chunks BEGIN
+    INSERT INTO chunks_fts (chunks_fts, rowid, text) VALUES ('delete', old.id, old.text);
+END;
+"""
+KEY = re.compile(r"^\w+$")
+
+
+def where_sql(where: Filter | None) -> tuple[str, list[object]]:
+    """`AND json_extract(...) = ?` clauses for a metadata filter (keys are checked)."""
+    if not where:
+        return "", []
+    if not all(KEY.match(key) for key in where):
+        raise ValueError(f"filter keys must be plain names: {sorted(where)}")
+    clauses = "".join(f" AND json_extract(c.metadata, '$.{key}') = ?" for key in where)
+    return clauses, list(where.values())
+
+
+class EmbeddedStore:
+    def __init__(self, path: Path, *, embedding: str, dimensions: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.dimensions = dimensions
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode = WAL")
+        self._db.execute("PRAGMA foreign_keys = ON")
+        self._db.executescript(SCHEMA)
+        self._lock = threading.RLock()
+        self._vectors: tuple[np.ndarray, np.ndarray] | None = None  # (ids, matrix)
+        self._check_embedding(f"{embedding}/{dimensions}")
+
+    def _check_embedding(self, name: str) -> None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'embedding'").fetchone()
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('embedding', ?)", (name,))
+        elif row[0] != name and self.count():
+            raise EmbeddingMismatchError(
+                f"the store holds {row[0]} vectors, not {name}: re-ingest into a new store"
+            )
+
+    def replace(
+        self, source: str, digest: str, chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
+        rows = [
+            (source, c.text, json.dumps(c.metadata), np.asarray(v, dtype=np.float32).tobytes())
+            for c, v in zip(chunks, vectors, strict=True)
+        ]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.execute("DELETE FROM sources WHERE source = ?", (source,))
+                self._db.execute("INSERT INTO sources VALUES (?, ?)", (source, digest))
+                self._db.executemany(
+                    "INSERT INTO chunks (source, text, metadata, vector) VALUES (?, ?, ?, ?)", rows
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self._vectors = None
+
+    def delete(self, source: str) -> int:
+        with self._lock:
+            (count,) = self._db.execute(
+                "SELECT count(*) FROM chunks WHERE source = ?", (source,)
+            ).fetchone()
+            self._db.execute("DELETE FROM sources WHERE source = ?", (source,))
+            self._vectors = None
+            return int(count)
+
+    def sources(self) -> dict[str, str]:
+        with self._lock:
+            return dict(self._db.execute("SELECT source, digest FROM sources").fetchall())
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._db.execute("SELECT count(*) FROM chunks").fetchone()[0])
+
+    def _load(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._vectors is None:
+            rows = self._db.execute("SELECT id, vector FROM chunks ORDER BY id").fetchall()
+            ids = np.fromiter((row[0] for row in rows), dtype=np.int64, count=len(rows))
+            matrix = np.frombuffer(b"".join(row[1] for row in rows), dtype=np.float32)
+            self._vectors = ids, matrix.reshape(len(rows), self.dimensions)
+        return self._vectors
+
+    def _hits(self, scored: list[tuple[int, float]]) -> list[Hit]:
+        marks = ",".join("?" * len(scored))
+        rows = self._db.execute(
+            f"SELECT id, text, metadata FROM chunks WHERE id IN ({marks})", [i for i, _ in scored]
+        ).fetchall()
+        chunks = {i: Chunk(text, json.loads(metadata)) for i, text, metadata in rows}
+        return [Hit(chunks[i], score, rank) for rank, (i, score) in enumerate(scored, 1)]
+
+    def search(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
+        with self._lock:
+            ids, matrix = self._load()
+            scores = matrix @ np.asarray(vector, dtype=np.float32)  # unit rows: dot = cosine
+            if where:
+                clauses, params = where_sql(where)
+                allowed = [
+                    i
+                    for (i,) in self._db.execute(
+                        f"SELECT id FROM chunks c WHERE 1{clauses}", params
+                    )
+                ]
+                scores = np.where(np.isin(ids, allowed), scores, -np.inf)
+            k = min(k, len(ids) if not where else int(np.isfinite(scores).sum()))
+            if k <= 0:
+                return []
+            best = np.argpartition(-scores, k - 1)[:k]
+            best = best[np.argsort(-scores[best], kind="stable")]
+            return self._hits([(int(ids[i]), float(scores[i])) for i in best])
+
+    def keyword_search(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
+        words = sorted(set(tokenize(query)))
+        if not words:
+            return []
+        clauses, params = where_sql(where)
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT c.id, -bm25(chunks_fts) FROM chunks_fts"
+                " JOIN chunks c ON c.id = chunks_fts.rowid"
+                f" WHERE chunks_fts MATCH ?{clauses} ORDER BY bm25(chunks_fts) LIMIT ?",
+                [" OR ".join(f'"{w}"' for w in words), *params, k],
+            ).fetchall()
+            return self._hits([(int(i), float(score)) for i, score in rows])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def connect(settings: Settings, *, embedding: str, dimensions: int) -> EmbeddedStore:
+    """The store in the SQLite file at `RAG_PATH`."""
+    return EmbeddedStore(settings.rag_path, embedding=embedding, dimensions=dimensions)

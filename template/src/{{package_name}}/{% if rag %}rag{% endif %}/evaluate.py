@@ -1,0 +1,58 @@
+"""Retrieval quality on a QA set: hit rate at k and mean reciprocal rank.
+
+A question counts as answered at rank r when the r-th chunk retrieved comes from the
+expected source and contains the expected answer text: finding the right document is
+not enough, the passage must hold the answer the model would need.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from .retriever import Retriever, SearchMode
+from .store import Hit
+
+
+@dataclass(frozen=True)
+class QAItem:
+    question: str
+    source: str
+    answer: str
+
+
+@dataclass(frozen=True)
+class RetrievalScore:
+    mode: SearchMode
+    k: int
+    hit_rate: float
+    mrr: float
+
+
+def load_qa(path: Path) -> list[QAItem]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [QAItem(**json.loads(line)) for line in lines if line.strip()]
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def answer_rank(hits: list[Hit], item: QAItem) -> int | None:
+    for hit in hits:
+        if hit.chunk.source.endswith(item.source) and _squash(item.answer) in _squash(
+            hit.chunk.text
+        ):
+            return hit.rank
+    return None
+
+
+def score(retriever: Retriever, qa: list[QAItem], mode: SearchMode, k: int) -> RetrievalScore:
+    ranks = [answer_rank(retriever.search(i.question, k=k, mode=mode), i) for i in qa]
+    return RetrievalScore(
+        mode=mode,
+        k=k,
+        hit_rate=sum(r is not None for r in ranks) / len(qa),
+        mrr=sum(1 / r for r in ranks if r) / len(qa),
+    )

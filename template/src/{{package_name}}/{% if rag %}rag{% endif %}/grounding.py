@@ -1,0 +1,32 @@
+"""Retrieved chunks -> the context a grounded answer is written from, with its sources.
+
+Passages are numbered `[1]`, `[2]`... and labelled with their source path, so the model
+can cite them and the API can return the same list for the user to check.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from ..chat import Context, ContextFinder
+from .retriever import Retriever
+from .store import Hit
+
+
+def format_hits(hits: list[Hit]) -> Context:
+    sources = list(dict.fromkeys(hit.chunk.source for hit in hits))
+    passages = [
+        f"[{sources.index(hit.chunk.source) + 1}] ({hit.chunk.source}) {hit.chunk.text.strip()}"
+        for hit in hits
+    ]
+    return Context(text="\n\n".join(passages), sources=sources)
+
+
+def context_finder(retriever: Retriever) -> ContextFinder:
+    """An async `question -> Context` for the chat route; search runs off the event loop."""
+
+    async def find_context(question: str) -> Context:
+        hits = await asyncio.to_thread(retriever.search, question)
+        return format_hits(hits)
+
+    return find_context

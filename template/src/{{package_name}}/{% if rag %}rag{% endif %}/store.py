@@ -1,0 +1,68 @@
+"""The index behind one small interface, so the store is a setting, not a code change.
+
+`RAG_STORE` names the module that implements it: `embedded` -> `embedded_store.py`
+(SQLite + numpy, no server), `pgvector` -> `pgvector_store.py` (PostgreSQL). A store
+replaces a source's chunks in one transaction, so a crash or a bad file never leaves a
+document half-indexed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import numpy as np
+
+from ..settings import Settings
+from .chunking import Chunk
+
+#: Equality on metadata keys, e.g. `{"source": "docs/faq.md"}`; all must hold.
+Filter = Mapping[str, str | int]
+
+
+class EmbeddingMismatchError(RuntimeError):
+    """The store holds vectors of another embedding; mixing them would give nonsense."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result: the chunk, its score (higher is better) and its rank (from 1)."""
+
+    chunk: Chunk
+    score: float
+    rank: int = 0
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return self.chunk.source, int(self.chunk.metadata.get("chunk", 0))
+
+
+class Store(Protocol):
+    def replace(
+        self, source: str, digest: str, chunks: Sequence[Chunk], vectors: np.ndarray
+    ) -> None:
+        """Make `chunks` the only chunks of `source`, atomically; record its content hash."""
+
+    def delete(self, source: str) -> int:
+        """Remove a source and its chunks; return how many chunks went."""
+
+    def sources(self) -> dict[str, str]:
+        """Every indexed source and the content hash it was indexed with."""
+
+    def search(self, vector: np.ndarray, k: int, where: Filter | None = None) -> list[Hit]:
+        """The `k` chunks nearest to `vector` by cosine similarity."""
+
+    def keyword_search(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
+        """The `k` chunks that best match the query's words."""
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...
+
+
+def open_store(settings: Settings, embedding: str, dimensions: int) -> Store:
+    """The store `RAG_STORE` names, for vectors of `embedding` with `dimensions` floats."""
+    module: Any = importlib.import_module(f".{settings.rag_store}_store", __package__)
+    return module.connect(settings, embedding=embedding, dimensions=dimensions)
