@@ -28,6 +28,10 @@ pytestmark = pytest.mark.matrix
 COMBINATIONS = combinations()
 #: A long name, so a line that grows with the project name shows up as a lint error.
 PROJECT_NAME = "acme-customer-support-assistant"
+#: A Jinja tag or expression naming a question of copier.yml: the template failed to render.
+#: (Prompt files are Jinja templates at run time, with their own variable names.)
+QUESTIONS = "|".join(options_by_name())
+COPIER_LEFTOVER = re.compile(r"\{[{%][^}]*\b(" + QUESTIONS + r"|_copier\w*)\b")
 #: Any HTTP a generated test tries to make goes to a closed local port and fails fast.
 NO_NETWORK = {
     "HTTP_PROXY": "http://127.0.0.1:9",
@@ -58,7 +62,7 @@ def test_combination(answers: dict[str, Any], tmp_path: Path) -> None:
     leftovers = [
         str(path.relative_to(project))
         for path in project.rglob("*")
-        if path.is_file() and re.search(r"\{\{|\{%", path.read_text(errors="ignore"))
+        if path.is_file() and COPIER_LEFTOVER.search(path.read_text(errors="ignore"))
     ]
     assert leftovers == []
 

@@ -1,0 +1,111 @@
+"""One loaded prompt: its spec, its message templates, and how to fill them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+
+from .errors import PromptError
+from .spec import PYTHON_TYPES, PromptSpec
+
+#: Prompt bodies run sandboxed: a prompt file cannot reach Python objects it is not given.
+JINJA = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+MESSAGE_TYPES = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+
+
+@dataclass(frozen=True)
+class Section:
+    role: str  # system | user | assistant | history
+    template: str
+    line: int  # where the section's text starts in the file, for error messages
+
+
+@dataclass(frozen=True)
+class Prompt:
+    spec: PromptSpec
+    sections: tuple[Section, ...]
+    path: Path
+    content_hash: str
+    variant: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    @property
+    def metadata(self) -> dict[str, str]:
+        """Attached to every model call, so traces and evals can tell versions apart."""
+        return {
+            "prompt_name": self.spec.name,
+            "prompt_version": str(self.spec.version),
+            "prompt_hash": self.content_hash,
+            "prompt_variant": self.variant or "default",
+        }
+
+    def variables(self, given: dict[str, Any]) -> dict[str, Any]:
+        """The declared inputs filled from `given` and defaults; refuses bad or missing ones."""
+        unknown = sorted(set(given) - set(self.spec.input))
+        if unknown:
+            raise PromptError(self.path, None, f"unknown variable(s) {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, declared in self.spec.input.items():
+            if name in given:
+                value = given[name]
+            elif declared.required and declared.default is None:
+                raise PromptError(self.path, None, f"missing required variable {name!r}")
+            else:
+                value = declared.default
+            if value is not None and not isinstance(value, PYTHON_TYPES[declared.type]):
+                raise PromptError(
+                    self.path, None, f"variable {name!r} should be {declared.type}, got {value!r}"
+                )
+            values[name] = value
+        return values
+
+    def messages(
+        self, variables: dict[str, Any] | None = None, history: list[BaseMessage] | None = None
+    ) -> list[BaseMessage]:
+        """The chat messages: system, few-shot examples, history, then the user turn."""
+        values = self.variables(variables or {})
+        out: list[BaseMessage] = []
+        for section in self.sections:
+            if section.role == "history":
+                out.extend(history or [])
+            elif section.role == "user" and section is self._last_user:
+                out.extend(self._examples())
+                out.append(HumanMessage(self._render(section, values)))
+            else:
+                out.append(MESSAGE_TYPES[section.role](self._render(section, values)))
+        return out
+
+    @property
+    def _last_user(self) -> Section | None:
+        users = [s for s in self.sections if s.role == "user"]
+        return users[-1] if users else None
+
+    def _examples(self) -> list[BaseMessage]:
+        """Each example as a user turn (the user template, filled) and the assistant's answer."""
+        if not self.spec.examples or self._last_user is None:
+            return []
+        pairs: list[BaseMessage] = []
+        for example in self.spec.examples:
+            values = self.variables(example.input)
+            answer = (
+                example.output if isinstance(example.output, str) else json.dumps(example.output)
+            )
+            pairs += [HumanMessage(self._render(self._last_user, values)), AIMessage(answer)]
+        return pairs
+
+    def _render(self, section: Section, values: dict[str, Any]) -> str:
+        try:
+            return JINJA.from_string(section.template).render(values).strip()
+        except UndefinedError as error:
+            raise PromptError(self.path, section.line, f"render failed: {error.message}") from error
+        except TemplateError as error:
+            raise PromptError(self.path, section.line, f"render failed: {error}") from error

@@ -1,0 +1,94 @@
+"""Calling the model with a prompt, and reading structured answers out of its reply.
+
+JSON answers are validated against the prompt's schema. A bad answer gets one retry
+with the validation error fed back to the model (models fix most slips when told what
+was wrong); a second bad answer is a clear error, never a half-parsed result.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import ValidationError
+from jsonschema.validators import validator_for
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+from .errors import StructuredOutputError
+from .prompt import Prompt
+
+FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+THOUGHT = re.compile(r"Thought:\s*(?P<thought>.*?)\s*Final Answer:\s*(?P<answer>.*)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ThoughtAnswer:
+    thought: str
+    answer: str
+
+
+def split_thought(text: str) -> ThoughtAnswer:
+    """Split a "Thought: ... Final Answer: ..." reply into its two parts."""
+    match = THOUGHT.search(text)
+    if match is None:
+        raise StructuredOutputError("the reply has no 'Final Answer:' part")
+    return ThoughtAnswer(match["thought"].strip(), match["answer"].strip())
+
+
+def parse_json(text: str, schema: dict[str, Any]) -> Any:
+    """The reply as JSON valid against `schema`; ValueError says what is wrong."""
+    stripped = text.strip()
+    fenced = FENCE.match(stripped)
+    try:
+        value = json.loads(fenced.group(1) if fenced else stripped)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"not JSON ({error.msg} at character {error.pos})") from error
+    try:
+        validator_for(schema)(schema).validate(value)
+    except ValidationError as error:
+        where = "/".join(str(p) for p in error.absolute_path) or "the top level"
+        raise ValueError(f"at {where}: {error.message}") from error
+    return value
+
+
+async def ask(
+    model: BaseChatModel,
+    prompt: Prompt,
+    variables: dict[str, Any] | None = None,
+    history: list[BaseMessage] | None = None,
+) -> AIMessage:
+    """One model call with the prompt's messages; its metadata rides on the call."""
+    messages = prompt.messages(variables, history)
+    return await model.ainvoke(messages, config=call_config(prompt))
+
+
+def call_config(prompt: Prompt) -> dict[str, Any]:
+    return {"run_name": prompt.name, "metadata": prompt.metadata}
+
+
+async def ask_structured(
+    model: BaseChatModel, prompt: Prompt, variables: dict[str, Any] | None = None
+) -> Any:
+    """The prompt's JSON answer, validated; one retry with the error fed back."""
+    schema = prompt.spec.output.schema_
+    if schema is None:
+        raise StructuredOutputError(f"prompt {prompt.name!r} declares no output schema")
+    messages = prompt.messages(variables)
+    reply = await model.ainvoke(messages, config=call_config(prompt))
+    try:
+        return parse_json(reply.text, schema)
+    except ValueError as first_error:
+        feedback = HumanMessage(
+            f"Your answer was invalid: {first_error}. Reply again with only the JSON, "
+            "valid against the schema."
+        )
+        retry = await model.ainvoke([*messages, reply, feedback], config=call_config(prompt))
+        try:
+            return parse_json(retry.text, schema)
+        except ValueError as error:
+            raise StructuredOutputError(
+                f"prompt {prompt.name!r}: invalid output after one retry: {error}"
+            ) from error
