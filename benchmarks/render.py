@@ -67,9 +67,10 @@ def jinja_floor(dest: Path) -> None:
         relative = path.relative_to(source)
         if path.is_dir() or relative.parts[0] == "_partials":
             continue
-        target = Path(*(env.from_string(part).render(context) for part in relative.parts))
-        if not all(target.parts):
+        parts = [env.from_string(part).render(context) for part in relative.parts]
+        if not all(parts):  # a path that renders empty is a switched-off feature
             continue
+        target = Path(*parts)
         out = dest / target
         if path.suffix == ".jinja":
             text = env.get_template(str(path.relative_to(template_root()))).render(context)
