@@ -79,7 +79,7 @@ def run_project_tests(project: Path) -> str:
     return done.stdout
 
 
-CHAT = "src/{{package_name}}/chat.py"
+CHAT = "prompts/chat.prompt.md"
 ROUTE = """from fastapi import APIRouter
 
 router = APIRouter()
@@ -94,7 +94,7 @@ async def ping() -> dict[str, str]:
 def user_edits(project: Path) -> None:
     """What a user does to a fresh project: a prompt, a route, a README note, settings."""
     package = project / "src" / PACKAGE
-    edit(package / "chat.py", lambda t: t.replace("Answer briefly", "Answer like a pirate"))
+    edit(project / CHAT, lambda t: t.replace("Answer briefly", "Answer like a pirate"))
     (package / "api" / "routes" / "ping.py").write_text(ROUTE)
     edit(project / "README.md", lambda t: t + "\n## Our notes\n\nDeployed on Fridays.\n")
     edit(project / ".env.example", lambda t: t + "\n# Our team's proxy\nLLM_BASE_URL=\n")
@@ -123,7 +123,7 @@ def test_update_merges_the_template_and_keeps_every_user_edit(
     assert report.conflicts == []
     assert "clean:" in (project / "Makefile").read_text()
     assert "Field(16_000" in (project / "src" / PACKAGE / "settings.py").read_text()
-    assert "Answer like a pirate" in (project / "src" / PACKAGE / "chat.py").read_text()
+    assert "Answer like a pirate" in (project / CHAT).read_text()
     assert (project / "src" / PACKAGE / "api" / "routes" / "ping.py").read_text() == ROUTE
     assert "Deployed on Fridays." in (project / "README.md").read_text()
     assert "Our team's proxy" in (project / ".env.example").read_text()
@@ -141,8 +141,8 @@ def test_a_clash_is_a_visible_conflict_and_exit_1(template: TemplateRepo, projec
 
     assert result.exit_code == 1, result.output
     assert "conflict" in result.output
-    assert f"src/{PACKAGE}/chat.py" in result.output
-    merged = (project / "src" / PACKAGE / "chat.py").read_text()
+    assert CHAT in result.output
+    merged = (project / CHAT).read_text()
     assert "<<<<<<<" in merged and ">>>>>>>" in merged
     assert "Answer like a pirate" in merged  # the user's line is not lost
     assert "Answer in one sentence" in merged  # nor the template's
@@ -168,10 +168,10 @@ def test_dry_run_reports_and_touches_nothing(template: TemplateRepo, project: Pa
     assert result.exit_code == 1, result.output  # a conflict would need the user
     assert "would change" in result.output
     assert "Makefile" in result.output
-    assert f"src/{PACKAGE}/chat.py" in result.output
+    assert CHAT in result.output
     assert git(project, "rev-parse", "HEAD") == head
     assert git(project, "status", "--porcelain") == ""
-    assert "Answer like a pirate" in (project / "src" / PACKAGE / "chat.py").read_text()
+    assert "Answer like a pirate" in (project / CHAT).read_text()
 
 
 def test_refusals_before_updating_say_why(project: Path, tmp_path: Path) -> None:
@@ -224,7 +224,7 @@ def test_add_rag_then_agent_keeps_edits_and_the_tests_pass(project: Path) -> Non
 
     answers = (project / ".copier-answers.yml").read_text()
     assert "rag: true" in answers and "agent: true" in answers
-    assert "Answer like a pirate" in (project / "src" / PACKAGE / "chat.py").read_text()
+    assert "Answer like a pirate" in (project / CHAT).read_text()
     assert "Deployed on Fridays." in (project / "README.md").read_text()
     run_project_tests(project)
 
@@ -236,7 +236,7 @@ def test_add_provider_switches_the_dependency(project: Path) -> None:
     pyproject = (project / "pyproject.toml").read_text()
     assert "langchain-anthropic" in pyproject and "langchain-openai" not in pyproject
     assert "ChatAnthropic" in (project / "src" / PACKAGE / "provider.py").read_text()
-    assert "Answer like a pirate" in (project / "src" / PACKAGE / "chat.py").read_text()
+    assert "Answer like a pirate" in (project / CHAT).read_text()
 
     refused = runner.invoke(app, ["add", "provider", "azure", str(project)])
     assert refused.exit_code == 2

@@ -1,22 +1,27 @@
-"""The chat chain: messages in, one answer out, with the usage that answer cost.
+"""The chat chain: the chat prompt in, one answer out, with what that answer cost.
 
 A chain, not an agent: one model call, no tools, no loop. The API and the CLI both call
-`answer`, so they behave the same.
+`answer` (or `stream_answer`), so they behave the same. The words sent to the model
+are in `prompts/chat.prompt.md`, not here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 
-SYSTEM_PROMPT = "You are a helpful assistant. Answer briefly and plainly; say when you do not know."
-CONTEXT_PROMPT = (
-    "Answer from the numbered passages below. Cite the passages you use as [n]. "
-    "If they do not contain the answer, say so.\n\n"
-)
+from .prompting import Prompt, ask, call_config
+
+#: Where providers put the reason a reply ended (OpenAI and Gemini, Anthropic, Ollama).
+FINISH_REASON_KEYS = ("finish_reason", "stop_reason", "done_reason")
+
+
+class TruncatedStreamError(RuntimeError):
+    """A streamed answer ended without a finish reason: it is incomplete, not an answer."""
 
 
 @dataclass(frozen=True)
@@ -52,25 +57,58 @@ class ChatAnswer:
     model: str
     usage: Usage = field(default_factory=Usage)
     sources: list[str] = field(default_factory=list)
+    #: The prompt's name, version, hash and variant, as sent with the model call.
+    prompt: dict[str, str] = field(default_factory=dict)
 
 
-def build_messages(
-    question: str, history: list[BaseMessage] | None = None, context: Context | None = None
-) -> list[BaseMessage]:
-    grounding = [SystemMessage(CONTEXT_PROMPT + context.text)] if context and context.text else []
-    return [SystemMessage(SYSTEM_PROMPT), *grounding, *(history or []), HumanMessage(question)]
+def prompt_variables(question: str, context: Context | None) -> dict[str, Any]:
+    return {"question": question, "context": context.text if context else None}
 
 
-async def answer(
-    model: BaseChatModel,
-    question: str,
-    history: list[BaseMessage] | None = None,
-    context: Context | None = None,
-) -> ChatAnswer:
-    reply = await model.ainvoke(build_messages(question, history, context))
+def to_answer(reply: AIMessage, prompt: Prompt, context: Context | None) -> ChatAnswer:
     return ChatAnswer(
         text=reply.text,
         model=str(reply.response_metadata.get("model_name", "")),
         usage=Usage.of(reply),
         sources=context.sources if context else [],
+        prompt=prompt.metadata,
     )
+
+
+async def answer(
+    model: BaseChatModel,
+    prompt: Prompt,
+    question: str,
+    history: list[BaseMessage] | None = None,
+    context: Context | None = None,
+) -> ChatAnswer:
+    reply = await ask(model, prompt, prompt_variables(question, context), history)
+    return to_answer(reply, prompt, context)
+
+
+class StreamedAnswer:
+    """Iterate for the answer's text piece by piece; `result` holds the whole answer after."""
+
+    def __init__(
+        self,
+        model: BaseChatModel,
+        prompt: Prompt,
+        question: str,
+        history: list[BaseMessage] | None = None,
+        context: Context | None = None,
+    ) -> None:
+        self._call = (model, prompt, question, history, context)
+        self.result: ChatAnswer | None = None
+
+    async def __aiter__(self) -> AsyncIterator[str]:
+        model, prompt, question, history, context = self._call
+        messages = prompt.messages(prompt_variables(question, context), history)
+        whole: AIMessageChunk | None = None
+        async for chunk in model.astream(messages, config=call_config(prompt)):
+            whole = chunk if whole is None else whole + chunk
+            if chunk.text:
+                yield chunk.text
+        metadata = whole.response_metadata if whole is not None else {}
+        if not any(metadata.get(key) for key in FINISH_REASON_KEYS):
+            raise TruncatedStreamError("the model's stream ended without a finish reason")
+        self.result = to_answer(whole, prompt, context)

@@ -22,10 +22,20 @@ class UsageInfo(BaseModel):
     total_tokens: int
 
 
+class PromptInfo(BaseModel):
+    """Which prompt file answered, so a reply can be traced to the exact prompt text."""
+
+    prompt_name: str
+    prompt_version: str
+    prompt_hash: str
+    prompt_variant: str
+
+
 class ChatResponse(BaseModel):
     answer: str
     model: str
     usage: UsageInfo
+    prompt: PromptInfo
     conversation_id: str | None = None
     #: Paths of the documents the answer was grounded in (RAG apps; empty otherwise).
     sources: list[str] = Field(default_factory=list)

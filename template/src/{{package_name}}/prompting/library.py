@@ -93,8 +93,8 @@ def _sections(path: Path, body: str, first_line: int) -> tuple[Section, ...]:
         end = following.start() if following else len(body)
         line = first_line + body[: marker.end()].count("\n") + 1
         sections.append(Section(marker.group(1), body[marker.end() : end], line))
-    if not any(s.role == "user" for s in sections):
-        raise PromptError(path, first_line, "the body has no 'user:' message")
+    if not any(s.role in ("user", "history") for s in sections):
+        raise PromptError(path, first_line, "the body has no 'user:' or 'history:' section")
     return tuple(sections)
 
 

@@ -16,22 +16,17 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AnyMessage, SystemMessage, ToolMessage
+from langchain_core.messages import AIMessage, AnyMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
+from ..prompting import load_prompts
 from ..settings import Settings
 from .state import AgentState
 from .tools import TOOLS
-
-SYSTEM_PROMPT = (
-    "You are a helpful assistant with tools. Use a tool whenever it gives a more reliable "
-    "answer than your own knowledge (arithmetic, the current time). When a tool returns an "
-    "error, fix the call or explain the problem. Answer briefly and plainly."
-)
 
 
 def as_tool(tool: BaseTool | Callable[..., Any]) -> BaseTool:
@@ -82,13 +77,15 @@ def build_agent(
     tools: Sequence[BaseTool | Callable[..., Any]] = TOOLS,
 ) -> CompiledStateGraph:
     """Wire the graph; called by the API and CLI at start-up, by tests with fakes."""
+    prompt = load_prompts(settings.prompts_dir, settings.prompt_variants).get("agent")
     by_name = {tool.name: tool for tool in map(as_tool, tools)}
     bound_model = model.bind_tools(list(by_name.values()))
     max_steps = settings.agent_max_steps
 
     async def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
-        messages = [SystemMessage(SYSTEM_PROMPT), *state["messages"]]
-        reply = await bound_model.ainvoke(messages, config)
+        messages = prompt.messages(history=state["messages"])  # prompts/agent.prompt.md
+        metadata = {**config.get("metadata", {}), **prompt.metadata}
+        reply = await bound_model.ainvoke(messages, {**config, "metadata": metadata})
         return {"messages": [reply], "steps": state["steps"] + 1}
 
     async def call_tools(state: AgentState) -> dict[str, Any]:

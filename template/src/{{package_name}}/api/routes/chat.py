@@ -1,13 +1,21 @@
-"""POST /chat: one question (with optional history) in, one answer and its usage out."""
+"""POST /chat and POST /chat/stream: a question (and history) in, an answer out.
+
+The stream sends Server-Sent Events: `token` events as the model writes, then one
+`final` event with the whole answer, its usage and prompt, or one `error` event.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+from fastapi.sse import EventSourceResponse, ServerSentEvent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from ... import chat
-from ..deps import ChatModelDep, ContextFinderDep, SettingsDep
-from ..schemas import ChatMessage, ChatRequest, ChatResponse, UsageInfo
+from ..deps import ChatModelDep, ContextFinderDep, PromptsDep, SettingsDep
+from ..schemas import ChatMessage, ChatRequest, ChatResponse, PromptInfo, UsageInfo
 
 router = APIRouter(tags=["chat"])
 
@@ -16,29 +24,64 @@ def to_langchain(history: list[ChatMessage]) -> list[BaseMessage]:
     return [HumanMessage(m.content) if m.role == "user" else AIMessage(m.content) for m in history]
 
 
-@router.post("/chat")
-async def post_chat(
-    request: ChatRequest,
-    model: ChatModelDep,
-    settings: SettingsDep,
-    find_context: ContextFinderDep,
-) -> ChatResponse:
+def checked(request: ChatRequest, settings: SettingsDep) -> ChatRequest:
     if len(request.message) > settings.max_message_chars:
         raise HTTPException(
             status_code=422,
             detail=f"message is {len(request.message)} characters; the limit is "
             f"{settings.max_message_chars} (MAX_MESSAGE_CHARS)",
         )
-    context = await find_context(request.message) if find_context else None
-    result = await chat.answer(model, request.message, to_langchain(request.history), context)
+    return request
+
+
+CheckedRequest = Annotated[ChatRequest, Depends(checked)]
+
+
+def to_response(result: chat.ChatAnswer, request: ChatRequest, default_model: str) -> ChatResponse:
     return ChatResponse(
         answer=result.text,
-        model=result.model or settings.llm_model,
+        model=result.model or default_model,
         usage=UsageInfo(
             input_tokens=result.usage.input_tokens,
             output_tokens=result.usage.output_tokens,
             total_tokens=result.usage.total_tokens,
         ),
+        prompt=PromptInfo(**result.prompt),
         conversation_id=request.conversation_id,
         sources=result.sources,
     )
+
+
+@router.post("/chat")
+async def post_chat(
+    request: CheckedRequest,
+    model: ChatModelDep,
+    settings: SettingsDep,
+    prompts: PromptsDep,
+    find_context: ContextFinderDep,
+) -> ChatResponse:
+    context = await find_context(request.message) if find_context else None
+    history = to_langchain(request.history)
+    result = await chat.answer(model, prompts.get("chat"), request.message, history, context)
+    return to_response(result, request, settings.llm_model)
+
+
+@router.post("/chat/stream", response_class=EventSourceResponse)
+async def post_chat_stream(
+    request: CheckedRequest,
+    model: ChatModelDep,
+    settings: SettingsDep,
+    prompts: PromptsDep,
+    find_context: ContextFinderDep,
+) -> AsyncIterator[ServerSentEvent]:
+    try:
+        context = await find_context(request.message) if find_context else None
+        history = to_langchain(request.history)
+        stream = chat.StreamedAnswer(model, prompts.get("chat"), request.message, history, context)
+        async for text in stream:
+            yield ServerSentEvent(event="token", data={"text": text})
+        assert stream.result is not None
+        final = to_response(stream.result, request, settings.llm_model)
+        yield ServerSentEvent(event="final", data=final.model_dump())
+    except Exception as error:  # the response has started: the failure becomes an event
+        yield ServerSentEvent(event="error", data={"message": f"{type(error).__name__}: {error}"})

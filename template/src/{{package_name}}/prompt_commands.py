@@ -1,0 +1,86 @@
+"""`app prompts list | show NAME | render NAME --var k=v`: look at prompts as the model will.
+
+Rendering shows the exact messages a prompt produces for given variables, so a prompt
+can be checked without calling a model.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+
+prompts_app = typer.Typer(help="List, show and render the prompt files.", no_args_is_help=True)
+
+
+def _library() -> Any:
+    from .prompting import PromptError, load_prompts
+    from .settings import get_settings
+
+    settings = get_settings()
+    try:
+        return load_prompts(settings.prompts_dir, settings.prompt_variants)
+    except PromptError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+
+
+def _get(name: str) -> Any:
+    try:
+        return _library().get(name)
+    except KeyError as error:
+        typer.echo(f"error: {error.args[0]}", err=True)
+        raise typer.Exit(1) from error
+
+
+@prompts_app.command("list")
+def list_prompts() -> None:
+    """Each prompt with its version, variant, hash and description."""
+    for prompt in _library().all():
+        meta = prompt.metadata
+        typer.echo(
+            f"{prompt.name:<12} v{meta['prompt_version']:<4} {meta['prompt_variant']:<10} "
+            f"{meta['prompt_hash']}  {prompt.spec.description}"
+        )
+
+
+@prompts_app.command()
+def show(name: Annotated[str, typer.Argument(help="The prompt's name.")]) -> None:
+    """The prompt file as loaded (the selected variant)."""
+    prompt = _get(name)
+    typer.echo(f"# {prompt.path}")
+    typer.echo(prompt.path.read_text(encoding="utf-8"))
+
+
+def _parse_var(pair: str, prompt: Any) -> tuple[str, Any]:
+    """KEY=VALUE; a value for a non-string input is read as JSON (42, true, [1, 2])."""
+    key, sep, value = pair.partition("=")
+    if not sep or not key:
+        raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--var")
+    declared = prompt.spec.input.get(key)
+    if declared is None or declared.type == "string":
+        return key, value
+    try:
+        return key, json.loads(value)
+    except json.JSONDecodeError as error:
+        raise typer.BadParameter(f"{key} is {declared.type}: {value!r} is not", "--var") from error
+
+
+@prompts_app.command()
+def render(
+    name: Annotated[str, typer.Argument(help="The prompt's name.")],
+    var: Annotated[list[str] | None, typer.Option(help="A variable: KEY=VALUE (repeat).")] = None,
+) -> None:
+    """The messages the prompt produces for these variables, as the model receives them."""
+    from .prompting import PromptError
+
+    prompt = _get(name)
+    try:
+        messages = prompt.messages(dict(_parse_var(pair, prompt) for pair in var or []))
+    except PromptError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    for message in messages:
+        typer.echo(f"--- {message.type}")
+        typer.echo(message.text)
