@@ -1,0 +1,62 @@
+"""The Anthropic messages wire format, as a local test server answers it."""
+
+from __future__ import annotations
+
+import json
+
+PATH = "/v1/messages"
+BASE_URL_SUFFIX = ""
+
+
+def reply(text: str) -> bytes:
+    return json.dumps(
+        {
+            "id": "msg_1",
+            "type": "message",
+            "role": "assistant",
+            "model": "test-model",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "stop_sequence": None,
+            "usage": {"input_tokens": 3, "output_tokens": 2},
+        }
+    ).encode()
+
+
+def _event(kind: str, body: dict[str, object]) -> bytes:
+    return f"event: {kind}\ndata: {json.dumps({'type': kind, **body})}\n\n".encode()
+
+
+def stream(words: list[str], *, finish: bool) -> list[bytes]:
+    """Server-Sent Events; without `finish` the stream stops mid-answer, as a cut connection."""
+    start = {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": "test-model",
+        "content": [],
+        "stop_reason": None,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 3, "output_tokens": 0},
+    }
+    events = [
+        _event("message_start", {"message": start}),
+        _event("content_block_start", {"index": 0, "content_block": {"type": "text", "text": ""}}),
+    ]
+    events += [
+        _event("content_block_delta", {"index": 0, "delta": {"type": "text_delta", "text": w}})
+        for w in words
+    ]
+    if finish:
+        events += [
+            _event("content_block_stop", {"index": 0}),
+            _event(
+                "message_delta",
+                {
+                    "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                    "usage": {"output_tokens": 2},
+                },
+            ),
+            _event("message_stop", {}),
+        ]
+    return events
