@@ -6,11 +6,13 @@ streams are exercised the way they happen in production, without a network.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import Any
 
 
 @dataclass
@@ -29,6 +31,7 @@ class LocalProvider:
     def __init__(self, replies: list[Reply]) -> None:
         self.replies = replies
         self.requests: list[tuple[float, str]] = []
+        self.bodies: list[dict[str, Any]] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
 
@@ -46,7 +49,8 @@ class LocalProvider:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                self.rfile.read(int(self.headers.get("content-length", 0)))
+                body = self.rfile.read(int(self.headers.get("content-length", 0)))
+                provider.bodies.append(json.loads(body or b"{}"))
                 provider.requests.append((time.monotonic(), self.path))
                 reply = provider._next()
                 time.sleep(reply.delay_s)

@@ -6,6 +6,8 @@ change of `LLM_PROVIDER` (and the key), not of code.
 
 from __future__ import annotations
 
+from typing import cast
+
 from langchain_core.language_models import BaseChatModel
 
 from . import provider
@@ -29,6 +31,13 @@ def check_provider_key(settings: Settings) -> None:
 
 
 def build_chat_model(settings: Settings) -> BaseChatModel:
+    """The configured model; with LLM_FALLBACK_MODEL, that model behind it as a fallback."""
     if settings.llm_provider == "fake":
         return FakeChatModel()
-    return provider.build_provider_model(settings)
+    primary = provider.build_provider_model(settings)
+    if not settings.llm_fallback_model:
+        return primary
+    backup = settings.model_copy(update={"llm_model": settings.llm_fallback_model})
+    # RunnableWithFallbacks forwards the chat-model methods (bind_tools, astream, ...) to
+    # both models, so the rest of the app uses it as the chat model it wraps.
+    return cast(BaseChatModel, primary.with_fallbacks([provider.build_provider_model(backup)]))
