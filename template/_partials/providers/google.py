@@ -1,4 +1,8 @@
-"""Google's Gemini models, through LangChain's first-party `langchain-google-genai`."""
+"""Google's Gemini models, through LangChain's first-party `langchain-google-genai`.
+
+The Google GenAI SDK retries 408, 429 and 5xx responses with exponential backoff of its
+own (it waits at least a second and does not read `Retry-After`).
+"""
 
 from __future__ import annotations
 
@@ -22,5 +26,6 @@ def build_provider_model(settings: Settings) -> BaseChatModel:
         temperature=settings.llm_temperature,
         max_output_tokens=settings.llm_max_tokens,
         timeout=settings.llm_timeout_s,
-        max_retries=settings.llm_max_retries,
+        # The Google SDK counts attempts, not retries, and reads 0 as "its own default".
+        max_retries=settings.llm_max_retries + 1,
     )

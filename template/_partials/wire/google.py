@@ -1,0 +1,34 @@
+"""The Gemini API's generateContent wire format, as a local test server answers it."""
+
+from __future__ import annotations
+
+import json
+
+PATH = ":generateContent"
+BASE_URL_SUFFIX = ""
+
+
+def _chunk(text: str, finish: str | None) -> dict[str, object]:
+    candidate: dict[str, object] = {
+        "content": {"parts": [{"text": text}], "role": "model"},
+        "index": 0,
+    }
+    if finish:
+        candidate["finishReason"] = finish
+    return {
+        "candidates": [candidate],
+        "usageMetadata": {"promptTokenCount": 3, "candidatesTokenCount": 2, "totalTokenCount": 5},
+        "modelVersion": "test-model",
+    }
+
+
+def reply(text: str) -> bytes:
+    return json.dumps(_chunk(text, "STOP")).encode()
+
+
+def stream(words: list[str], *, finish: bool) -> list[bytes]:
+    """Server-Sent Events; without `finish` no chunk carries a finish reason."""
+    events = [_chunk(word, None) for word in words]
+    if finish:
+        events.append(_chunk("", "STOP"))
+    return [f"data: {json.dumps(event)}\n\n".encode() for event in events]
