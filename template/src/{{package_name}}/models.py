@@ -12,6 +12,7 @@ from langchain_core.language_models import BaseChatModel
 
 from . import provider
 from .fake_model import FakeChatModel
+from .prompting import Prompt
 from .settings import Settings
 
 
@@ -41,3 +42,21 @@ def build_chat_model(settings: Settings) -> BaseChatModel:
     # RunnableWithFallbacks forwards the chat-model methods (bind_tools, astream, ...) to
     # both models, so the rest of the app uses it as the chat model it wraps.
     return cast(BaseChatModel, primary.with_fallbacks([provider.build_provider_model(backup)]))
+
+
+def model_for_prompt(settings: Settings, prompt: Prompt, default: BaseChatModel) -> BaseChatModel:
+    """The model with the prompt file's own settings (`model:` in its front matter).
+
+    A prompt that overrides nothing, and every prompt under the fake provider, uses
+    `default`, so tests keep the model they passed in.
+    """
+    overrides = prompt.spec.model
+    update = {
+        "llm_model": overrides.name,
+        "llm_temperature": overrides.temperature,
+        "llm_max_tokens": overrides.max_tokens,
+    }
+    update = {key: value for key, value in update.items() if value is not None}
+    if not update or settings.llm_provider == "fake":
+        return default
+    return build_chat_model(settings.model_copy(update=update))

@@ -84,3 +84,31 @@ def render(
     for message in messages:
         typer.echo(f"--- {message.type}")
         typer.echo(message.text)
+
+
+@prompts_app.command()
+def run(
+    name: Annotated[str, typer.Argument(help="The prompt's name.")],
+    var: Annotated[list[str] | None, typer.Option(help="A variable: KEY=VALUE (repeat).")] = None,
+) -> None:
+    """Call the model with the prompt; print the answer in the prompt's output format."""
+    import asyncio
+    from dataclasses import asdict, is_dataclass
+
+    from .models import MissingApiKeyError, build_chat_model, check_provider_key, model_for_prompt
+    from .prompting import PromptError, StructuredOutputError, run_prompt
+    from .settings import get_settings
+
+    settings = get_settings()
+    prompt = _get(name)
+    try:
+        check_provider_key(settings)
+        variables = dict(_parse_var(pair, prompt) for pair in var or [])
+        model = model_for_prompt(settings, prompt, build_chat_model(settings))
+        result = asyncio.run(run_prompt(model, prompt, variables))
+    except (MissingApiKeyError, PromptError, StructuredOutputError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    if is_dataclass(result):
+        result = asdict(result)  # type: ignore[arg-type]
+    typer.echo(result if isinstance(result, str) else json.dumps(result, indent=2))

@@ -16,12 +16,13 @@ def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_chat_model(request: Request) -> BaseChatModel:
-    return request.app.state.chat_model
-
-
 def get_prompts(request: Request) -> PromptLibrary:
     return request.app.state.prompts
+
+
+def get_prompt_models(request: Request) -> dict[str, BaseChatModel]:
+    """The model for each prompt: the chat model, or one with the prompt's own settings."""
+    return request.app.state.prompt_models
 
 
 def get_context_finder(request: Request) -> ContextFinder | None:
@@ -30,6 +31,6 @@ def get_context_finder(request: Request) -> ContextFinder | None:
 
 
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
-ChatModelDep = Annotated[BaseChatModel, Depends(get_chat_model)]
 PromptsDep = Annotated[PromptLibrary, Depends(get_prompts)]
+PromptModelsDep = Annotated[dict[str, BaseChatModel], Depends(get_prompt_models)]
 ContextFinderDep = Annotated[ContextFinder | None, Depends(get_context_finder)]

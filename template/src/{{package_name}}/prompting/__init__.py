@@ -10,7 +10,14 @@ the file and line, not a surprise at the first request.
 from .errors import PromptError, StructuredOutputError
 from .library import PromptLibrary, load_prompts
 from .prompt import Prompt
-from .structured import ThoughtAnswer, ask, ask_structured, call_config, split_thought
+from .structured import (
+    ThoughtAnswer,
+    ask,
+    ask_structured,
+    call_config,
+    run_prompt,
+    split_thought,
+)
 
 __all__ = [
     "Prompt",
@@ -22,5 +29,6 @@ __all__ = [
     "ask_structured",
     "call_config",
     "load_prompts",
+    "run_prompt",
     "split_thought",
 ]

@@ -31,9 +31,7 @@ class InputVariable(Strict):
 class ModelOverrides(Strict):
     """Per-prompt model settings; unset fields fall back to the app's settings."""
 
-    provider: str | None = None
     name: str | None = None
-    tier: Literal["fast", "smart"] | None = None
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int | None = Field(None, gt=0)
 

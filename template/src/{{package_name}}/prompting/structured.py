@@ -92,3 +92,15 @@ async def ask_structured(
             raise StructuredOutputError(
                 f"prompt {prompt.name!r}: invalid output after one retry: {error}"
             ) from error
+
+
+async def run_prompt(
+    model: BaseChatModel, prompt: Prompt, variables: dict[str, Any] | None = None
+) -> str | ThoughtAnswer | Any:
+    """The prompt's answer in the shape its `output.format` declares."""
+    if prompt.spec.output.format == "json":
+        return await ask_structured(model, prompt, variables)
+    reply = await ask(model, prompt, variables)
+    return (
+        split_thought(reply.text) if prompt.spec.output.format == "thought_answer" else reply.text
+    )

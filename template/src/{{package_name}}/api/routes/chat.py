@@ -14,7 +14,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from ... import chat
-from ..deps import ChatModelDep, ContextFinderDep, PromptsDep, SettingsDep
+from ..deps import ContextFinderDep, PromptModelsDep, PromptsDep, SettingsDep
 from ..schemas import ChatMessage, ChatRequest, ChatResponse, PromptInfo, UsageInfo
 
 router = APIRouter(tags=["chat"])
@@ -55,21 +55,23 @@ def to_response(result: chat.ChatAnswer, request: ChatRequest, default_model: st
 @router.post("/chat")
 async def post_chat(
     request: CheckedRequest,
-    model: ChatModelDep,
+    models: PromptModelsDep,
     settings: SettingsDep,
     prompts: PromptsDep,
     find_context: ContextFinderDep,
 ) -> ChatResponse:
     context = await find_context(request.message) if find_context else None
     history = to_langchain(request.history)
-    result = await chat.answer(model, prompts.get("chat"), request.message, history, context)
+    result = await chat.answer(
+        models["chat"], prompts.get("chat"), request.message, history, context
+    )
     return to_response(result, request, settings.llm_model)
 
 
 @router.post("/chat/stream", response_class=EventSourceResponse)
 async def post_chat_stream(
     request: CheckedRequest,
-    model: ChatModelDep,
+    models: PromptModelsDep,
     settings: SettingsDep,
     prompts: PromptsDep,
     find_context: ContextFinderDep,
@@ -77,7 +79,8 @@ async def post_chat_stream(
     try:
         context = await find_context(request.message) if find_context else None
         history = to_langchain(request.history)
-        stream = chat.StreamedAnswer(model, prompts.get("chat"), request.message, history, context)
+        prompt = prompts.get("chat")
+        stream = chat.StreamedAnswer(models["chat"], prompt, request.message, history, context)
         async for text in stream:
             yield ServerSentEvent(event="token", data={"text": text})
         assert stream.result is not None
