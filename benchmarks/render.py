@@ -27,16 +27,21 @@ BIN = Path(sys.executable).parent
 ANSWERS = {"project_name": "bench-app", "package_name": "bench_app", "provider": "openai"}
 
 
-def timed(action: Callable[[Path], object], runs: int) -> float:
-    """Median seconds of `action(fresh_empty_dir)` over `runs` runs."""
-    samples = []
+def timed(rows: list[tuple[str, Callable[[Path], object]]], runs: int) -> list[float]:
+    """Median seconds of each row's `action(fresh_empty_dir)`.
+
+    Runs are interleaved (row 1, row 2, ..., then again), so a machine that slows down or
+    speeds up during the benchmark shifts every row alike instead of favouring one.
+    """
+    samples: list[list[float]] = [[] for _ in rows]
     for _ in range(runs):
-        with tempfile.TemporaryDirectory() as scratch:
-            dest = Path(scratch) / "bench-app"
-            start = time.perf_counter()
-            action(dest)
-            samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
+        for index, (_, action) in enumerate(rows):
+            with tempfile.TemporaryDirectory() as scratch:
+                dest = Path(scratch) / "bench-app"
+                start = time.perf_counter()
+                action(dest)
+                samples[index].append(time.perf_counter() - start)
+    return [statistics.median(row) for row in samples]
 
 
 def command(*args: str) -> Callable[[Path], object]:
@@ -118,7 +123,7 @@ def main() -> None:
         ("aieng --help", command(aieng, "--help")),
     ]
     in_process_copier(Path(tempfile.mkdtemp()) / "warm-up")  # import copier once
-    results = [(name, timed(action, runs)) for name, action in rows]
+    results = list(zip([name for name, _ in rows], timed(rows, runs), strict=True))
     baseline = results[2][1]
     print(f"Template: {files} files; median of {runs} runs; ratio against `copier copy`.\n")
     print(f"| {'what':<46} | {'median s':>8} | {'ratio':>5} |")
