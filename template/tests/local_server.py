@@ -73,7 +73,9 @@ class LocalProvider:
         return Handler
 
     def __enter__(self) -> LocalProvider:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval: shutdown() waits for the loop's next poll.
+        serve = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
+        serve.start()
         return self
 
     def __exit__(
