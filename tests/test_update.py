@@ -91,6 +91,9 @@ async def ping() -> dict[str, str]:
 """
 
 
+OWN_PROMPT = "---\nname: triage\nversion: 1\n---\nsystem:\nTriage tickets.\n\nhistory:\n"
+
+
 def user_edits(project: Path) -> None:
     """What a user does to a fresh project: a prompt, a route, a README note, settings."""
     package = project / "src" / PACKAGE
@@ -99,6 +102,7 @@ def user_edits(project: Path) -> None:
     edit(project / "README.md", lambda t: t + "\n## Our notes\n\nDeployed on Fridays.\n")
     edit(project / ".env.example", lambda t: t + "\n# Our team's proxy\nLLM_BASE_URL=\n")
     (project / ".env").write_text("LLM_PROVIDER=fake\nOPENAI_API_KEY=sk-user-secret\n")
+    (project / "prompts" / "triage.prompt.md").write_text(OWN_PROMPT)
     commit(project)
 
 
@@ -128,6 +132,7 @@ def test_update_merges_the_template_and_keeps_every_user_edit(
     assert "Deployed on Fridays." in (project / "README.md").read_text()
     assert "Our team's proxy" in (project / ".env.example").read_text()
     assert "sk-user-secret" in (project / ".env").read_text()
+    assert (project / "prompts" / "triage.prompt.md").read_text() == OWN_PROMPT
     assert "_commit: v2.0.0" in (project / ".copier-answers.yml").read_text()
     run_project_tests(project)
 
