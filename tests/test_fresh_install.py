@@ -49,7 +49,7 @@ def test_new_project_passes_its_own_readme_commands(tmp_path: Path, installer: s
     commands = readme_commands(project)
     assert commands == ["make install", "make test"]
     make_variables = [] if installer == "uv" else ["UV="]
-    for command in [*commands, "make lint"]:
+    for command in [*commands, "make lint", "make eval"]:
         done = subprocess.run(
             [*command.split(), *make_variables],
             cwd=project,

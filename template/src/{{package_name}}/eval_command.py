@@ -1,0 +1,95 @@
+"""`app eval`: run the eval suite and exit non-zero when a gate fails, so CI fails too.
+
+With `LLM_PROVIDER=fake` each case is answered by its `fake_reply`, so the suite runs
+offline; with a real provider, the same cases measure the real model.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+
+def default_evals_dir() -> Path:
+    source_tree = Path(__file__).resolve().parents[2] / "evals"
+    return source_tree if source_tree.is_dir() else Path("evals")
+
+
+def _model_for(settings: Any) -> Any:
+    """Case -> model: the case's scripted reply offline, else the configured model."""
+    from .fake_model import FakeChatModel
+    from .models import build_chat_model, check_provider_key, model_for_prompt
+
+    if settings.llm_provider == "fake":
+        return lambda case, prompt: FakeChatModel(
+            script=[case.fake_reply] if case.fake_reply else []
+        )
+    check_provider_key(settings)
+    default = build_chat_model(settings)
+    built: dict[tuple[str, str | None], Any] = {}
+
+    def model_for(case: Any, prompt: Any) -> Any:
+        key = (prompt.name, prompt.variant)
+        if key not in built:
+            built[key] = model_for_prompt(settings, prompt, default)
+        return built[key]
+
+    return model_for
+
+
+def eval_command(
+    dataset: Annotated[
+        list[str] | None, typer.Option(help="Only this dataset (file name without .jsonl).")
+    ] = None,
+    concurrency: Annotated[int, typer.Option(min=1, help="Cases run at once.")] = 8,
+    keep_going: Annotated[bool, typer.Option(help="Skip bad dataset lines, run the rest.")] = False,
+    markdown: Annotated[Path | None, typer.Option(help="Also write a Markdown summary.")] = None,
+    evals_dir: Annotated[Path, typer.Option(help="Datasets and config.yaml.")] = Path(),
+) -> None:
+    """Run evals/datasets/*.jsonl; exit 1 when a gate of evals/config.yaml fails."""
+    from .evals import DatasetError, load_dataset, run_cases
+    from .evals.report import load_gates, summarize
+    from .evals.report import markdown as to_markdown
+    from .models import MissingApiKeyError
+    from .prompting import PromptError, load_prompts
+    from .settings import get_settings
+
+    folder = evals_dir if evals_dir != Path() else default_evals_dir()
+    files = sorted((folder / "datasets").glob("*.jsonl"))
+    files = [f for f in files if not dataset or f.stem in dataset]
+    settings = get_settings()
+    try:
+        library = load_prompts(settings.prompts_dir)
+        model_for = _model_for(settings)
+        cases, skipped = [], []
+        for path in files:
+            found, errors = load_dataset(path, keep_going=keep_going)
+            cases += found
+            skipped += errors
+    except (DatasetError, PromptError, MissingApiKeyError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(1) from error
+    if not cases:
+        typer.echo(f"error: no cases in {folder / 'datasets'}", err=True)
+        raise typer.Exit(1)
+
+    results = asyncio.run(run_cases(cases, library, model_for, concurrency=concurrency))
+    for line in skipped:
+        typer.echo(f"skipped: {line}")
+    for result in results:
+        if not result.passed:
+            why = result.error or "; ".join(result.failures)
+            typer.echo(f"FAIL {result.case.dataset}/{result.case.id}: {why}")
+    summaries = summarize(results, load_gates(folder / "config.yaml"))
+    for s in summaries:
+        gate = "; ".join(s.gate_failures) or "ok"
+        typer.echo(
+            f"{s.name:<16} {s.passed}/{s.total} passed  p95 {s.p95_latency_ms:.0f} ms  {gate}"
+        )
+    if markdown:
+        markdown.write_text(to_markdown(results, summaries), encoding="utf-8")
+    if skipped or any(s.gate_failures for s in summaries):
+        raise typer.Exit(1)
