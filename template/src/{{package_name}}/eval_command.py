@@ -48,9 +48,13 @@ def eval_command(
     keep_going: Annotated[bool, typer.Option(help="Skip bad dataset lines, run the rest.")] = False,
     markdown: Annotated[Path | None, typer.Option(help="Also write a Markdown summary.")] = None,
     evals_dir: Annotated[Path, typer.Option(help="Datasets and config.yaml.")] = Path(),
+    baseline: Annotated[
+        str | None, typer.Option(help="Compare with a saved run: a file, or `last`.")
+    ] = None,
 ) -> None:
     """Run evals/datasets/*.jsonl; exit 1 when a gate of evals/config.yaml fails."""
     from .evals import DatasetError, load_dataset, run_cases
+    from .evals.history import compare, find_baseline, save_run
     from .evals.report import load_gates, summarize
     from .evals.report import markdown as to_markdown
     from .models import MissingApiKeyError
@@ -89,6 +93,18 @@ def eval_command(
         typer.echo(
             f"{s.name:<16} {s.passed}/{s.total} passed  p95 {s.p95_latency_ms:.0f} ms  {gate}"
         )
+    saved = save_run(results, folder / "runs")
+    typer.echo(f"saved {saved}")
+    if baseline:
+        try:
+            changes = compare(find_baseline(baseline, folder / "runs", exclude=saved), results)
+        except (OSError, ValueError, KeyError) as error:
+            typer.echo(f"error: cannot compare with {baseline}: {error}", err=True)
+            raise typer.Exit(1) from error
+        for key in changes.regressed:
+            typer.echo(f"regressed: {key}")
+        for key in changes.improved:
+            typer.echo(f"improved: {key}")
     if markdown:
         markdown.write_text(to_markdown(results, summaries), encoding="utf-8")
     if skipped or any(s.gate_failures for s in summaries):
