@@ -18,14 +18,20 @@ def default_evals_dir() -> Path:
     return source_tree if source_tree.is_dir() else Path("evals")
 
 
-def _model_for(settings: Any) -> Any:
+def _model_for(settings: Any, cache: Any) -> Any:
     """Case -> model: the case's scripted reply offline, else the configured model."""
     from .fake_model import FakeChatModel
     from .models import build_chat_model, check_provider_key, model_for_prompt
 
+    def cached(model: Any) -> Any:
+        """LangChain's own cache hook; a model wrapped with fallbacks goes uncached."""
+        if cache is None or not hasattr(model, "cache"):
+            return model
+        return model.model_copy(update={"cache": cache})
+
     if settings.llm_provider == "fake":
-        return lambda case, prompt: FakeChatModel(
-            script=[case.fake_reply] if case.fake_reply else []
+        return lambda case, prompt: cached(
+            FakeChatModel(script=[case.fake_reply] if case.fake_reply else [])
         )
     check_provider_key(settings)
     default = build_chat_model(settings)
@@ -34,7 +40,7 @@ def _model_for(settings: Any) -> Any:
     def model_for(case: Any, prompt: Any) -> Any:
         key = (prompt.name, prompt.variant)
         if key not in built:
-            built[key] = model_for_prompt(settings, prompt, default)
+            built[key] = cached(model_for_prompt(settings, prompt, default))
         return built[key]
 
     return model_for
@@ -51,9 +57,14 @@ def eval_command(
     baseline: Annotated[
         str | None, typer.Option(help="Compare with a saved run: a file, or `last`.")
     ] = None,
+    cache: Annotated[bool, typer.Option(help="Reuse answers to the same messages.")] = True,
+    cache_path: Annotated[Path, typer.Option(help="The answer cache.")] = Path(
+        ".data/eval-cache.sqlite"
+    ),
 ) -> None:
     """Run evals/datasets/*.jsonl; exit 1 when a gate of evals/config.yaml fails."""
     from .evals import DatasetError, load_dataset, run_cases
+    from .evals.cache import SQLiteCache
     from .evals.history import compare, find_baseline, save_run
     from .evals.report import load_gates, summarize
     from .evals.report import markdown as to_markdown
@@ -67,7 +78,8 @@ def eval_command(
     settings = get_settings()
     try:
         library = load_prompts(settings.prompts_dir)
-        model_for = _model_for(settings)
+        answers = SQLiteCache(cache_path) if cache else None
+        model_for = _model_for(settings, answers)
         cases, skipped = [], []
         for path in files:
             found, errors = load_dataset(path, keep_going=keep_going)
@@ -93,6 +105,8 @@ def eval_command(
         typer.echo(
             f"{s.name:<16} {s.passed}/{s.total} passed  p95 {s.p95_latency_ms:.0f} ms  {gate}"
         )
+    if answers is not None:
+        typer.echo(f"cache: {answers.hits} of {len(results)} answers reused ({cache_path})")
     saved = save_run(results, folder / "runs")
     typer.echo(f"saved {saved}")
     if baseline:

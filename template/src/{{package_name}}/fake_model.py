@@ -51,6 +51,11 @@ class FakeChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "fake"
 
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        """What makes two fakes answer differently: part of LangChain's cache key."""
+        return {"model_name": self.model_name, "script": [repr(r) for r in self.script]}
+
     def bind_tools(
         self,
         tools: Sequence[dict[str, Any] | type | Callable[..., Any] | Any],
