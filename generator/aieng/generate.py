@@ -7,8 +7,6 @@ or an occupied destination leaves the disk as it was.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +16,7 @@ import yaml
 
 from aieng import __version__
 from aieng.errors import AiengError, BadInputError
+from aieng.git import git, git_output, has_git
 from aieng.options import Option, load_options
 from aieng.source import TemplateSource, template_source
 
@@ -180,32 +179,17 @@ def _render(
 
 def _first_commit(dest: Path) -> bool:
     """`git init` and commit the fresh project, so `aieng update` can merge later."""
-    if shutil.which("git") is None:
+    if not has_git():
         return False
     identity: list[str] = []
-    if not _git(dest, "config", "user.email", check=False):
+    if not git(dest, "config", "user.email").stdout.strip():
         identity = ["-c", "user.name=aieng", "-c", "user.email=aieng@localhost"]
+    message = f"Generate with aieng {__version__}"
     try:
         if not (dest / ".git").exists():
-            _git(dest, "init", "-q")
-        _git(dest, "add", "-A")
-        _git(
-            dest,
-            *identity,
-            "commit",
-            "-q",
-            "--no-verify",
-            "-m",
-            f"Generate with aieng {__version__}",
-        )
-    except subprocess.CalledProcessError as error:
-        lines = (error.stderr or "").strip().splitlines()
-        raise AiengError(
-            f"the project was generated in {dest}, but git failed: {lines[-1] if lines else error}"
-        ) from error
+            git_output(dest, "init", "-q")
+        git_output(dest, "add", "-A")
+        git_output(dest, *identity, "commit", "-q", "--no-verify", "-m", message)
+    except AiengError as error:
+        raise AiengError(f"the project was generated in {dest}, but {error}") from error
     return True
-
-
-def _git(cwd: Path, *args: str, check: bool = True) -> str:
-    done = subprocess.run(["git", *args], cwd=cwd, check=check, capture_output=True, text=True)
-    return done.stdout.strip()

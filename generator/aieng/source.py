@@ -15,12 +15,11 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from aieng import __version__
-from aieng.errors import AiengError
+from aieng.git import git, git_output, has_git
 from aieng.template import template_root
 
 _TEMPLATE_ITEMS = ("copier.yml", "template")
@@ -60,8 +59,8 @@ def ensure_cached_version(root: Path, repo: Path, tag: str) -> Path:
     with (repo.parent / f"{repo.name}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # two `aieng new` at once must not both commit
         if not (repo / ".git").exists():
-            _git(repo, "init", "-q", "-b", "main")
-        if _git(repo, "tag", "--list", tag):
+            git_output(repo, "init", "-q", "-b", "main")
+        if git_output(repo, "tag", "--list", tag):
             return repo
         for item in _TEMPLATE_ITEMS:
             target = repo / item
@@ -74,25 +73,14 @@ def ensure_cached_version(root: Path, repo: Path, tag: str) -> Path:
                 shutil.copytree(source, target, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(source, target)
-        _git(repo, "add", "-A")
-        _git(repo, *_IDENTITY, "commit", "-q", "--allow-empty", "-m", f"aieng template {tag}")
-        _git(repo, *_IDENTITY, "tag", tag)
+        git_output(repo, "add", "-A")
+        git_output(repo, *_IDENTITY, "commit", "-q", "--allow-empty", "-m", f"aieng template {tag}")
+        git_output(repo, *_IDENTITY, "tag", tag)
     return repo
 
 
 def _is_git_work_tree(path: Path) -> bool:
-    if shutil.which("git") is None:
+    if not has_git():
         return False
-    done = subprocess.run(
-        ["git", "rev-parse", "--show-toplevel"], cwd=path, capture_output=True, text=True
-    )
+    done = git(path, "rev-parse", "--show-toplevel")
     return done.returncode == 0 and Path(done.stdout.strip()).resolve() == path.resolve()
-
-
-def _git(cwd: Path, *args: str) -> str:
-    if shutil.which("git") is None:
-        raise AiengError("git is not installed: aieng needs it to record the template version")
-    done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise AiengError(f"git {args[0]} failed in {cwd}: {done.stderr.strip()}")
-    return done.stdout.strip()

@@ -9,8 +9,6 @@ is never a silent loss.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -20,6 +18,7 @@ from typing import Any, Literal
 import yaml
 
 from aieng.errors import AiengError, BadInputError
+from aieng.git import git, has_git
 from aieng.source import template_source
 
 ANSWERS_FILE = ".copier-answers.yml"
@@ -34,10 +33,6 @@ class UpdateReport:
     to_version: str
     changed: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
-
-
-def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["git", *args], cwd=project, capture_output=True, text=True)
 
 
 def read_answers(project: Path) -> dict[str, Any]:
@@ -55,14 +50,14 @@ def read_answers(project: Path) -> dict[str, Any]:
 
 def preflight(project: Path) -> dict[str, Any]:
     """Refuse, in one line each, anything that would make the update half-done."""
-    if shutil.which("git") is None:
+    if not has_git():
         raise AiengError("git is not installed: updating needs it for the three-way merge")
     if not project.is_dir():
         raise BadInputError(f"{project} is not a directory")
-    top = _git(project, "rev-parse", "--show-toplevel")
+    top = git(project, "rev-parse", "--show-toplevel")
     if top.returncode != 0:
         raise BadInputError(f"{project} is not a git repository: run `git init` and commit first")
-    dirty = _git(project, "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
+    dirty = git(project, "status", "--porcelain", "--untracked-files=all").stdout.splitlines()
     if dirty:
         files = ", ".join(line[3:] for line in dirty[:10]) + (" ..." if len(dirty) > 10 else "")
         raise BadInputError(f"uncommitted changes in {project} ({files}): commit or stash them")
@@ -84,8 +79,8 @@ def _default_ref(answers: dict[str, Any], to: str | None) -> str | None:
 
 def find_conflicts(project: Path) -> list[str]:
     """Unmerged files, `*.rej` files and files with conflict markers, relative paths."""
-    found = set(_git(project, "diff", "--name-only", "--diff-filter=U").stdout.split())
-    for line in _git(project, "status", "--porcelain", "--untracked-files=all").stdout.splitlines():
+    found = set(git(project, "diff", "--name-only", "--diff-filter=U").stdout.split())
+    for line in git(project, "status", "--porcelain", "--untracked-files=all").stdout.splitlines():
         path = line[3:].strip().strip('"')
         if path.endswith(".rej"):
             found.add(path)
@@ -111,7 +106,7 @@ def update_project(
         return _dry_run(project, to=to, data=data, conflict=conflict)
     _run_update(project, answers, to=to, data=data or {}, conflict=conflict)
     after = read_answers(project)
-    changed = [line[3:] for line in _git(project, "status", "--porcelain").stdout.splitlines()]
+    changed = [line[3:] for line in git(project, "status", "--porcelain").stdout.splitlines()]
     return UpdateReport(
         from_version=str(answers["_commit"]),
         to_version=str(after["_commit"]),
@@ -126,7 +121,7 @@ def _dry_run(
     """Update a throw-away clone of the project and report; the project is not touched."""
     with tempfile.TemporaryDirectory(prefix="aieng-dry-run-") as scratch:
         clone = Path(scratch) / project.name
-        done = _git(project, "clone", "-q", "--no-hardlinks", str(project), str(clone))
+        done = git(project, "clone", "-q", "--no-hardlinks", str(project), str(clone))
         if done.returncode != 0:
             raise AiengError(f"could not clone {project} for a dry run: {done.stderr.strip()}")
         return update_project(clone, to=to, data=data, conflict=conflict)
@@ -176,10 +171,10 @@ def check_project(project: Path) -> tuple[str, str, bool]:
     if not source.is_dir():
         raise AiengError(f"the template source {source} recorded in {ANSWERS_FILE} is gone")
     target = _default_ref(answers, None) or _newest_tag(source) or "HEAD"
-    recorded = _git(source, "rev-parse", "--verify", "-q", f"{answers['_commit']}^{{commit}}")
+    recorded = git(source, "rev-parse", "--verify", "-q", f"{answers['_commit']}^{{commit}}")
     if recorded.returncode != 0:
         raise AiengError(f"template version {answers['_commit']} is not in {source}")
-    newest = _git(source, "rev-parse", f"{target}^{{commit}}").stdout.strip()
+    newest = git(source, "rev-parse", f"{target}^{{commit}}").stdout.strip()
     behind = recorded.stdout.strip() != newest
     return str(answers["_commit"]), target if target != "HEAD" else newest[:7], behind
 
@@ -188,7 +183,7 @@ def _newest_tag(source: Path) -> str | None:
     from packaging.version import InvalidVersion, Version  # a dependency of copier
 
     versions = []
-    for tag in _git(source, "tag", "--list").stdout.split():
+    for tag in git(source, "tag", "--list").stdout.split():
         try:
             versions.append((Version(tag), tag))
         except InvalidVersion:

@@ -53,7 +53,9 @@ def eval_command(
     concurrency: Annotated[int, typer.Option(min=1, help="Cases run at once.")] = 8,
     keep_going: Annotated[bool, typer.Option(help="Skip bad dataset lines, run the rest.")] = False,
     markdown: Annotated[Path | None, typer.Option(help="Also write a Markdown summary.")] = None,
-    evals_dir: Annotated[Path, typer.Option(help="Datasets and config.yaml.")] = Path(),
+    evals_dir: Annotated[
+        Path | None, typer.Option(help="Datasets and config.yaml; default: evals/.")
+    ] = None,
     baseline: Annotated[
         str | None, typer.Option(help="Compare with a saved run: a file, or `last`.")
     ] = None,
@@ -72,7 +74,7 @@ def eval_command(
     from .prompting import PromptError, load_prompts
     from .settings import get_settings
 
-    folder = evals_dir if evals_dir != Path() else default_evals_dir()
+    folder = evals_dir or default_evals_dir()
     files = sorted((folder / "datasets").glob("*.jsonl"))
     files = [f for f in files if not dataset or f.stem in dataset]
     settings = get_settings()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, HTTPException, Request
 from langchain_core.language_models import BaseChatModel
 
 from ..chat import ContextFinder
@@ -14,6 +14,16 @@ from ..settings import Settings
 
 def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+def check_message_length(message: str, settings: Settings) -> None:
+    """A 422 naming the limit, before any model call; shared by /chat and /agent."""
+    if len(message) > settings.max_message_chars:
+        raise HTTPException(
+            status_code=422,
+            detail=f"message is {len(message)} characters; the limit is "
+            f"{settings.max_message_chars} (MAX_MESSAGE_CHARS)",
+        )
 
 
 def get_prompts(request: Request) -> PromptLibrary:

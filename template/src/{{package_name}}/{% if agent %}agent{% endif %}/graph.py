@@ -23,7 +23,7 @@ from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 
-from ..prompting import load_prompts
+from ..prompting import Prompt, load_prompts
 from ..settings import Settings
 from .state import AgentState
 from .tools import TOOLS
@@ -75,9 +75,11 @@ def build_agent(
     model: BaseChatModel,
     checkpointer: BaseCheckpointSaver | None = None,
     tools: Sequence[BaseTool | Callable[..., Any]] = TOOLS,
+    prompt: Prompt | None = None,
 ) -> CompiledStateGraph:
     """Wire the graph; called by the API and CLI at start-up, by tests with fakes."""
-    prompt = load_prompts(settings.prompts_dir, settings.prompt_variants).get("agent")
+    if prompt is None:  # the API passes the one it loaded; the CLI and tests load it here
+        prompt = load_prompts(settings.prompts_dir, settings.prompt_variants).get("agent")
     by_name = {tool.name: tool for tool in map(as_tool, tools)}
     bound_model = model.bind_tools(list(by_name.values()))
     max_steps = settings.agent_max_steps

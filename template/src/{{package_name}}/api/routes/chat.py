@@ -9,12 +9,18 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException
+from fastapi import APIRouter, Depends
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from ... import chat
-from ..deps import ContextFinderDep, PromptModelsDep, PromptsDep, SettingsDep
+from ..deps import (
+    ContextFinderDep,
+    PromptModelsDep,
+    PromptsDep,
+    SettingsDep,
+    check_message_length,
+)
 from ..schemas import ChatMessage, ChatRequest, ChatResponse, PromptInfo, UsageInfo
 
 router = APIRouter(tags=["chat"])
@@ -25,12 +31,7 @@ def to_langchain(history: list[ChatMessage]) -> list[BaseMessage]:
 
 
 def checked(request: ChatRequest, settings: SettingsDep) -> ChatRequest:
-    if len(request.message) > settings.max_message_chars:
-        raise HTTPException(
-            status_code=422,
-            detail=f"message is {len(request.message)} characters; the limit is "
-            f"{settings.max_message_chars} (MAX_MESSAGE_CHARS)",
-        )
+    check_message_length(request.message, settings)
     return request
 
 
