@@ -4,12 +4,14 @@ to v2, update. Offline: the template is a temporary local git repository with ta
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from typer.testing import CliRunner
@@ -246,3 +248,66 @@ def test_add_provider_switches_the_dependency(project: Path) -> None:
     refused = runner.invoke(app, ["add", "provider", "azure", str(project)])
     assert refused.exit_code == 2
     assert "openai_compatible" in refused.output
+
+
+MIGRATION = """
+_migrations:
+  - version: "2.0.0"
+    command: ["{{ _copier_python }}", "{{ _copier_conf.src_path }}/template/_migrations/dotenv.py",
+              "--rename", "MAX_MESSAGE_CHARS=CHAT_MAX_MESSAGE_CHARS"]
+"""
+
+
+def test_a_renamed_setting_is_carried_into_the_users_env_by_a_migration(
+    template: TemplateRepo, project: Path
+) -> None:
+    env = "# our limits\nMAX_MESSAGE_CHARS=123  # support asked for short ones\nLLM_PROVIDER=fake\n"
+    (project / ".env").write_text(env)
+    template.edit(
+        "src/{{package_name}}/settings.py.jinja",
+        lambda t: t.replace("    max_message_chars: int", "    chat_max_message_chars: int"),
+    )
+    template.edit("../copier.yml", lambda t: t.replace("_migrations: []\n", MIGRATION))
+    template.release("v2.0.0")
+    template.edit("Makefile.jinja", lambda t: t + "\n# v3\n")  # a later update: no migration
+    template.release("v3.0.0")
+
+    update_project(project, to="v2.0.0")
+    migrated = "# our limits\nCHAT_MAX_MESSAGE_CHARS=123  # support asked for short ones\n"
+    assert (project / ".env").read_text() == migrated + "LLM_PROVIDER=fake\n"
+    assert "chat_max_message_chars: int" in (project / "src" / PACKAGE / "settings.py").read_text()
+
+    (project / ".env").write_text("MAX_MESSAGE_CHARS=7\n")  # the migration must not run again
+    commit(project, "after v2")
+    update_project(project, to="v3.0.0")
+    assert (project / ".env").read_text() == "MAX_MESSAGE_CHARS=7\n"
+
+
+def load_dotenv_migration() -> ModuleType:
+    path = template_root() / "template" / "_migrations" / "dotenv.py"
+    spec = importlib.util.spec_from_file_location("dotenv_migration", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_dotenv_migration_renames_keeps_and_never_clobbers(tmp_path: Path) -> None:
+    migration = load_dotenv_migration()
+    env = tmp_path / ".env"
+    env.write_text("export OLD=1\nNEW_TOO=2\nOLD_TOO=3\nOTHER=x")
+    renames = ["--rename", "OLD=NEW", "--rename", "OLD_TOO=NEW_TOO"]
+    keeps = ["--keep", "OTHER=y", "--keep", "EMBEDDING_PROVIDER=local"]
+    status = migration.main(["--file", str(env), *renames, *keeps])
+    assert status == 0
+    assert env.read_text().splitlines() == [
+        "export NEW=1",
+        "NEW_TOO=2",
+        "# OLD_TOO=3  # OLD_TOO is now NEW_TOO, which is set below",
+        "OTHER=x",
+        "# Added by aieng update: the default before this version.",
+        "EMBEDDING_PROVIDER=local",
+    ]
+    missing = tmp_path / "absent.env"
+    assert migration.main(["--file", str(missing), "--rename", "A=B"]) == 0
+    assert not missing.exists()

@@ -150,7 +150,9 @@ def _run_update(
                 conflict=conflict,
                 vcs_ref=_default_ref(answers, to),
                 quiet=True,
-                unsafe=False,
+                # The template's own migrations (copier.yml `_migrations`) are commands,
+                # which copier runs only when trusted; aieng trusts the template it made.
+                unsafe=True,
             )
     except ValueError as error:
         message = str(error)
