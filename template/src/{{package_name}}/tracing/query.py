@@ -1,0 +1,347 @@
+"""Read the local trace store: recent traces, one trace as a tree, cost, the worst calls.
+
+Plain sqlite3 over the table in `schema.py`, opened read-only, so `app traces` and the
+HTML report never block (or create) the store the app writes to. Cost and tokens are
+summed over model-call spans (`kind = 'llm'`) only, so a total that a writer also puts
+on a parent span is never counted twice. Times are shown in UTC, days are UTC days.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+NO_TRACES = "no traces yet: run the app with TRACING=local"
+
+CostBy = Literal["model", "prompt", "day"]
+
+
+class TraceQueryError(Exception):
+    """A reader's failure, worded for the user: the CLI prints it as one line."""
+
+
+class NoTracesError(TraceQueryError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{NO_TRACES} (nothing in {path})")
+
+
+@dataclass(frozen=True)
+class TraceSummary:
+    """One trace as `app traces list` shows it."""
+
+    trace_id: str
+    name: str
+    start_ns: int
+    end_ns: int
+    spans: int
+    errors: int
+    calls: int  #: model calls
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None  #: None when no model call in it was priced
+    unpriced: int  #: model calls that used tokens but have no price
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e6
+
+    @property
+    def status(self) -> str:
+        return "error" if self.errors else "ok"
+
+
+@dataclass
+class Span:
+    """One stored span; `children` is filled by `trace_tree`, ordered by start time."""
+
+    span_id: str
+    trace_id: str
+    parent_id: str | None
+    name: str
+    kind: str
+    start_ns: int
+    end_ns: int
+    status: str
+    error_type: str | None
+    error_message: str | None
+    model: str | None
+    prompt_name: str | None
+    prompt_version: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+    cost_usd: float | None
+    attributes: dict[str, Any]
+    children: list[Span] = field(default_factory=list)
+
+    @property
+    def duration_ms(self) -> float:
+        return (self.end_ns - self.start_ns) / 1e6
+
+    @property
+    def unpriced(self) -> bool:
+        """A model call that used tokens but has no cost: its model's price is unknown."""
+        return self.cost_usd is None and bool((self.input_tokens or 0) + (self.output_tokens or 0))
+
+    @property
+    def error(self) -> str:
+        """`Type: message`, or what there is of it."""
+        parts = [part for part in (self.error_type, self.error_message) if part]
+        return ": ".join(parts)
+
+
+@dataclass(frozen=True)
+class CostRow:
+    key: str
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    unpriced: int  #: calls that used tokens but have no price
+
+
+_SPAN_COLUMNS = (
+    "span_id, trace_id, parent_id, name, kind, start_ns, end_ns, status, error_type, "
+    "error_message, model, prompt_name, prompt_version, input_tokens, output_tokens, "
+    "cost_usd, attributes"
+)
+
+
+def _span(row: tuple[Any, ...]) -> Span:
+    try:
+        attributes = json.loads(row[-1] or "{}")
+    except json.JSONDecodeError:
+        attributes = {"attributes": row[-1]}  # shown as stored rather than lost
+    return Span(*row[:-1], attributes=attributes if isinstance(attributes, dict) else {})
+
+
+def open_store(path: Path) -> sqlite3.Connection:
+    """The store, read-only; `NoTracesError` when it is missing or holds no span."""
+    if not path.is_file():
+        raise NoTracesError(path)
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        any_span = connection.execute("SELECT 1 FROM spans LIMIT 1").fetchone()
+    except sqlite3.DatabaseError as error:
+        connection.close()
+        if "no such table" in str(error):
+            raise NoTracesError(path) from error
+        raise TraceQueryError(f"cannot read the trace store {path}: {error}") from error
+    if any_span is None:
+        connection.close()
+        raise NoTracesError(path)
+    return connection
+
+
+_DURATION = re.compile(r"(\d+)\s*(s|m|min|h|d|w)")
+_SECONDS = {"s": 1, "m": 60, "min": 60, "h": 3600, "d": 86_400, "w": 604_800}
+
+
+def parse_since(text: str, now_ns: int | None = None) -> int:
+    """`30m`, `2h`, `7d`, `1w` ago, or an ISO date/time (UTC unless it says otherwise)."""
+    now_ns = time.time_ns() if now_ns is None else now_ns
+    match = _DURATION.fullmatch(text.strip().lower())
+    if match:
+        return now_ns - int(match[1]) * _SECONDS[match[2]] * 1_000_000_000
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise TraceQueryError(
+            f"--since {text!r}: give a duration (30m, 2h, 7d, 1w) or an ISO date (2026-11-20)"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return int(moment.timestamp()) * 1_000_000_000 + moment.microsecond * 1_000
+
+
+#: A model call that used tokens but has no cost: its model's price is unknown.
+UNPRICED = "cost_usd IS NULL AND COALESCE(input_tokens, 0) + COALESCE(output_tokens, 0) > 0"
+
+_LLM_TOTALS = (
+    "SUM(kind = 'llm') AS calls, "
+    "COALESCE(SUM(CASE WHEN kind = 'llm' THEN input_tokens END), 0), "
+    "COALESCE(SUM(CASE WHEN kind = 'llm' THEN output_tokens END), 0), "
+    "SUM(CASE WHEN kind = 'llm' THEN cost_usd END), "
+    f"SUM(kind = 'llm' AND {UNPRICED})"
+)
+
+
+def recent_traces(
+    connection: sqlite3.Connection,
+    *,
+    since_ns: int | None = None,
+    errors_only: bool = False,
+    limit: int | None = 20,
+) -> list[TraceSummary]:
+    """The newest traces first; a trace's name is its root span's (the earliest root)."""
+    having = ["MIN(start_ns) >= :since"] if since_ns is not None else []
+    if errors_only:
+        having.append("SUM(status = 'error') > 0")
+    return _summaries(connection, "", having, {"since": since_ns}, limit)
+
+
+def trace_summary(connection: sqlite3.Connection, trace_id: str) -> TraceSummary:
+    found = _summaries(connection, "WHERE trace_id = :trace_id", [], {"trace_id": trace_id}, 1)
+    if not found:
+        raise TraceQueryError(f"no trace with id {trace_id!r} (see `traces list`)")
+    return found[0]
+
+
+def _summaries(
+    connection: sqlite3.Connection,
+    where: str,
+    having: list[str],
+    params: dict[str, Any],
+    limit: int | None,
+) -> list[TraceSummary]:
+    sql = f"""
+        WITH t AS (
+            SELECT trace_id, MIN(start_ns) AS start_ns, MAX(end_ns) AS end_ns,
+                   COUNT(*) AS spans, SUM(status = 'error') AS errors, {_LLM_TOTALS}
+            FROM spans {where} GROUP BY trace_id
+            {"HAVING " + " AND ".join(having) if having else ""}
+            ORDER BY start_ns DESC, trace_id LIMIT :limit
+        )
+        SELECT t.trace_id,
+               COALESCE((SELECT r.name FROM spans r
+                         WHERE r.trace_id = t.trace_id AND (r.parent_id IS NULL OR NOT EXISTS
+                               (SELECT 1 FROM spans p WHERE p.span_id = r.parent_id))
+                         ORDER BY r.start_ns LIMIT 1), '?'),
+               t.*
+        FROM t ORDER BY t.start_ns DESC, t.trace_id
+    """
+    rows = connection.execute(sql, {**params, "limit": -1 if limit is None else limit})
+    return [TraceSummary(row[0], row[1], *row[3:]) for row in rows]
+
+
+def resolve_trace_id(connection: sqlite3.Connection, prefix: str) -> str:
+    """The one trace id starting with `prefix` (hex, any case)."""
+    wanted = prefix.strip().lower()
+    if not re.fullmatch(r"[0-9a-f]{1,32}", wanted):
+        raise TraceQueryError(f"{prefix!r} is not a trace id (up to 32 hex digits)")
+    found = [
+        row[0]
+        for row in connection.execute(
+            "SELECT DISTINCT trace_id FROM spans WHERE trace_id GLOB ? LIMIT 3", (wanted + "*",)
+        )
+    ]
+    if not found:
+        raise TraceQueryError(f"no trace with id {prefix!r} (see `traces list`)")
+    if len(found) > 1:
+        raise TraceQueryError(f"{prefix!r} starts more than one trace id: give more digits")
+    return found[0]
+
+
+def trace_tree(connection: sqlite3.Connection, trace_id: str) -> list[Span]:
+    """The trace's root spans (usually one), each child list ordered by start time.
+
+    A span whose parent is not stored (still being written, or a remote caller's) is a root.
+    """
+    spans = [
+        _span(row)
+        for row in connection.execute(
+            f"SELECT {_SPAN_COLUMNS} FROM spans WHERE trace_id = ? ORDER BY start_ns, span_id",
+            (trace_id,),
+        )
+    ]
+    by_id = {span.span_id: span for span in spans}
+    roots = []
+    for span in spans:
+        parent = by_id.get(span.parent_id) if span.parent_id else None
+        (parent.children if parent is not None else roots).append(span)
+    return roots
+
+
+def walk(roots: list[Span], depth: int = 0) -> Iterator[tuple[int, Span]]:
+    """Depth-first, parents before children: (depth, span)."""
+    for span in roots:
+        yield depth, span
+        yield from walk(span.children, depth + 1)
+
+
+_COST_KEYS: dict[str, str] = {
+    "model": "COALESCE(model, '(unknown model)')",
+    "prompt": "COALESCE(prompt_name || COALESCE(' v' || prompt_version, ''), '(no prompt)')",
+    "day": "date(start_ns / 1000000000, 'unixepoch')",
+}
+
+
+def cost_by(
+    connection: sqlite3.Connection, by: CostBy = "model", *, since_ns: int | None = None
+) -> list[CostRow]:
+    """Model calls grouped by model, prompt (name and version) or UTC day.
+
+    Days in date order; models and prompts dearest first.
+    """
+    if by not in _COST_KEYS:
+        raise TraceQueryError(f"cost by {by!r}: choose model, prompt or day")
+    order = "key" if by == "day" else "COALESCE(SUM(cost_usd), -1) DESC, calls DESC, key"
+    sql = f"""
+        SELECT {_COST_KEYS[by]} AS key, COUNT(*) AS calls,
+               COALESCE(SUM(input_tokens), 0), COALESCE(SUM(output_tokens), 0),
+               SUM(cost_usd), SUM({UNPRICED})
+        FROM spans WHERE kind = 'llm' AND start_ns >= :since
+        GROUP BY key ORDER BY {order}
+    """
+    rows = connection.execute(sql, {"since": since_ns or 0})
+    return [CostRow(*row) for row in rows]
+
+
+def _calls(
+    connection: sqlite3.Connection, where: str, order: str, limit: int, since_ns: int | None
+) -> list[Span]:
+    sql = f"SELECT {_SPAN_COLUMNS} FROM spans s WHERE {where} AND start_ns >= ? ORDER BY {order}"
+    return [_span(row) for row in connection.execute(f"{sql} LIMIT ?", (since_ns or 0, limit))]
+
+
+#: The spans that are calls to something: a model, a retriever, a tool.
+CALL_KINDS = "('llm', 'retrieval', 'tool')"
+
+
+def slowest_calls(
+    connection: sqlite3.Connection, limit: int = 10, since_ns: int | None = None
+) -> list[Span]:
+    order = "end_ns - start_ns DESC"
+    return _calls(connection, f"kind IN {CALL_KINDS}", order, limit, since_ns)
+
+
+def costliest_calls(
+    connection: sqlite3.Connection, limit: int = 10, since_ns: int | None = None
+) -> list[Span]:
+    return _calls(connection, "kind = 'llm' AND cost_usd > 0", "cost_usd DESC", limit, since_ns)
+
+
+def failed_calls(
+    connection: sqlite3.Connection, limit: int = 50, since_ns: int | None = None
+) -> list[Span]:
+    """Where errors started: failed spans none of whose children failed, newest first.
+
+    A failed model call also fails the chain and the request around it; listing those
+    too would show one failure three times.
+    """
+    where = (
+        "status = 'error' AND NOT EXISTS (SELECT 1 FROM spans c "
+        "WHERE c.parent_id = s.span_id AND c.status = 'error')"
+    )
+    return _calls(connection, where, "start_ns DESC", limit, since_ns)
+
+
+def format_duration(ms: float) -> str:
+    return f"{ms:,.1f} ms" if ms < 10_000 else f"{ms / 1000:,.2f} s"
+
+
+def format_cost(usd: float | None, unpriced: int = 0) -> str:
+    """`$0.001234`; `?` for an unknown price; `+?` when some calls in a sum were unpriced."""
+    if usd is None:
+        return "?" if unpriced else "-"
+    return f"${usd:,.6f}" + ("+?" if unpriced else "")
+
+
+def format_time(ns: int) -> str:
+    return datetime.fromtimestamp(ns / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S")
