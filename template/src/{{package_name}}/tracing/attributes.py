@@ -1,0 +1,36 @@
+"""The span attribute names this app writes, in one place for writers and readers.
+
+Model calls follow the OpenTelemetry GenAI semantic conventions (`gen_ai.*`), so OTLP
+backends (Phoenix, Langfuse, LangSmith) show them as LLM calls; what the conventions
+have no name for lives under `app.*`.
+"""
+
+from __future__ import annotations
+
+#: request | llm | retrieval | tool | agent | chain: the store's `kind` column.
+KIND = "app.span.kind"
+COST_USD = "app.cost_usd"
+#: Streamed calls: milliseconds from the request to the first token.
+TIME_TO_FIRST_TOKEN_MS = "app.time_to_first_token_ms"
+PROMPT_NAME = "app.prompt.name"
+PROMPT_VERSION = "app.prompt.version"
+PROMPT_HASH = "app.prompt.hash"
+PROMPT_VARIANT = "app.prompt.variant"
+#: The input and output of a run (messages, tool arguments, documents), as JSON text;
+#: recorded only with TRACE_CONTENT=true.
+INPUT = "app.input"
+OUTPUT = "app.output"
+
+OPERATION = "gen_ai.operation.name"
+PROVIDER = "gen_ai.provider.name"
+REQUEST_MODEL = "gen_ai.request.model"
+RESPONSE_MODEL = "gen_ai.response.model"
+INPUT_TOKENS = "gen_ai.usage.input_tokens"
+OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
+FINISH_REASONS = "gen_ai.response.finish_reasons"
+TEMPERATURE = "gen_ai.request.temperature"
+MAX_TOKENS = "gen_ai.request.max_tokens"
+TOOL_NAME = "gen_ai.tool.name"
+TOOL_CALL_ID = "gen_ai.tool.call.id"
+AGENT_NAME = "gen_ai.agent.name"
+ERROR_TYPE = "error.type"

@@ -1,0 +1,168 @@
+"""Start and stop tracing from the settings: the OpenTelemetry provider, its exporters,
+the LangChain handler and the budget guard.
+
+`setup_tracing(settings)` returns a `Tracing`; the API calls it in `create_app` (and shuts
+it down, flushing every span, when the app stops), each CLI command that calls a model
+wraps its work in `tracing.span(...)`. The provider is the app's own, not the global
+one: two apps (or tests) in one process keep their spans apart.
+
+TRACING=off gives a `Tracing` with no provider, no handler and no exporter thread: a
+model call then costs exactly what it costs without this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+from opentelemetry.trace import Span, Status, StatusCode, Tracer
+
+from ..settings import Settings
+from . import attributes as attr
+from .budget import BudgetGuard, RequestSpend, active_guard, request_spend, spent_today_in_store
+from .callbacks import TracingCallbackHandler, active_handler
+from .redact import RedactingFilter, Redactor, secret_values
+
+#: The batch processor's defaults where the OTEL_BSP_* variables do not say otherwise:
+#: a queue deep enough that a burst of thousands of concurrent calls loses no span (the
+#: SDK's 2,048 drops them), and a 1 s flush so `app traces` sees a request promptly.
+BATCH_DEFAULTS = {
+    "OTEL_BSP_MAX_QUEUE_SIZE": ("max_queue_size", 65_536),
+    "OTEL_BSP_SCHEDULE_DELAY": ("schedule_delay_millis", 1_000),
+}
+
+
+@dataclass
+class Tracing:
+    """The app's tracing: `activate()` per request or command, `shutdown()` at the end."""
+
+    settings: Settings
+    provider: TracerProvider | None = None
+    handler: TracingCallbackHandler | None = None
+    guard: BudgetGuard | None = None
+    redact: Redactor = field(default_factory=Redactor)
+    _stopped: bool = False
+
+    @property
+    def enabled(self) -> bool:
+        return self.provider is not None
+
+    @property
+    def tracer(self) -> Tracer:
+        if self.provider is None:
+            return trace.NoOpTracer()
+        return self.provider.get_tracer(__name__)
+
+    @contextmanager
+    def activate(self) -> Iterator[None]:
+        """Trace (and budget) the LangChain runs made in this context, and only them."""
+        tokens = (
+            active_handler.set(self.handler),
+            active_guard.set(self.guard),
+            request_spend.set(RequestSpend() if self.guard else None),
+        )
+        try:
+            yield
+        finally:
+            active_handler.reset(tokens[0])
+            active_guard.reset(tokens[1])
+            request_spend.reset(tokens[2])
+
+    @contextmanager
+    def span(self, name: str, kind: str = "request", **attributes: Any) -> Iterator[Span]:
+        """A root span for a CLI command (or any unit of work), with tracing active in it."""
+        if self.provider is None:
+            with self.activate():
+                yield trace.INVALID_SPAN
+            return
+        attributes = {attr.KIND: kind, **attributes}
+        with (
+            self.tracer.start_as_current_span(
+                name, attributes=attributes, record_exception=False, set_status_on_exception=False
+            ) as span,
+            self.activate(),
+        ):
+            try:
+                yield span
+            except BaseException as error:
+                span.set_attribute(attr.ERROR_TYPE, type(error).__name__)
+                span.set_status(Status(StatusCode.ERROR, self.redact(str(error))[:2_000]))
+                raise
+
+    def force_flush(self) -> None:
+        if self.provider is not None:
+            self.provider.force_flush()
+
+    def shutdown(self) -> None:
+        """Export what is queued and stop the exporter threads."""
+        if self.provider is not None and not self._stopped:
+            self._stopped = True
+            self.provider.shutdown()
+
+
+def setup_tracing(settings: Settings, service_name: str = "app") -> Tracing:
+    """Tracing as the settings ask: sinks (TRACING), contents, prices and budgets."""
+    redact = Redactor(secret_values(settings))
+    guard = None
+    if settings.budget_usd_per_request is not None or settings.budget_usd_per_day is not None:
+        seeded = spent_today_in_store(settings.trace_path) if "local" in settings.tracing else 0
+        guard = BudgetGuard(
+            provider=settings.llm_provider,
+            per_request_usd=settings.budget_usd_per_request,
+            per_day_usd=settings.budget_usd_per_day,
+            prices=settings.llm_prices,
+            spent_today_usd=seeded,
+        )
+    _redact_logs(redact)
+    if not settings.tracing:
+        return Tracing(settings, guard=guard, redact=redact)
+    name = os.environ.get("OTEL_SERVICE_NAME") or service_name
+    provider = TracerProvider(resource=Resource.create({"service.name": name}))
+    for exporter in exporters(settings):
+        provider.add_span_processor(BatchSpanProcessor(exporter, **_batch_options()))
+    handler = TracingCallbackHandler(
+        provider.get_tracer(__name__),
+        provider=settings.llm_provider,
+        record_content=settings.trace_content,
+        redact=redact,
+        prices=settings.llm_prices,
+    )
+    return Tracing(settings, provider=provider, handler=handler, guard=guard, redact=redact)
+
+
+def exporters(settings: Settings) -> list[SpanExporter]:
+    """One exporter per sink; the OTLP one reads endpoint and headers from OTEL_* variables."""
+    result: list[SpanExporter] = []
+    if "local" in settings.tracing:
+        from .store import SQLiteSpanExporter
+
+        result.append(SQLiteSpanExporter(settings.trace_path))
+    if "otlp" in settings.tracing:
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        result.append(OTLPSpanExporter())
+    return result
+
+
+def _batch_options() -> dict[str, int]:
+    return {
+        option: default
+        for variable, (option, default) in BATCH_DEFAULTS.items()
+        if variable not in os.environ
+    }
+
+
+def _redact_logs(redact: Redactor) -> None:
+    """Redact secrets from what the root logger's handlers (and uvicorn's) write."""
+    for name in ("", "uvicorn", "uvicorn.error", "uvicorn.access"):
+        for handler in logging.getLogger(name).handlers:
+            handler.filters = [f for f in handler.filters if not isinstance(f, RedactingFilter)]
+            handler.addFilter(RedactingFilter(redact))
