@@ -7,17 +7,21 @@ are in `prompts/chat.prompt.md`, not here.
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from opentelemetry import trace
 
 from .prompting import Prompt, ask, call_config
 
 #: Where providers put the reason a reply ended (OpenAI and Gemini, Anthropic, Ollama).
 FINISH_REASON_KEYS = ("finish_reason", "stop_reason", "done_reason")
+#: Set on the current trace span by a streamed answer: milliseconds to its first text.
+TTFT_ATTRIBUTE = "llm.time_to_first_token_ms"
 
 
 class TruncatedStreamError(RuntimeError):
@@ -99,14 +103,21 @@ class StreamedAnswer:
     ) -> None:
         self._call = (model, prompt, question, history, context)
         self.result: ChatAnswer | None = None
+        self.time_to_first_token_s: float | None = None
 
     async def __aiter__(self) -> AsyncIterator[str]:
         model, prompt, question, history, context = self._call
         messages = prompt.messages(prompt_variables(question, context), history)
         whole: AIMessageChunk | None = None
+        started = time.perf_counter()
         async for chunk in model.astream(messages, config=call_config(prompt)):
             whole = chunk if whole is None else whole + chunk
             if chunk.text:
+                if self.time_to_first_token_s is None:  # the latency a user feels
+                    self.time_to_first_token_s = time.perf_counter() - started
+                    trace.get_current_span().set_attribute(
+                        TTFT_ATTRIBUTE, self.time_to_first_token_s * 1000
+                    )
                 yield chunk.text
         metadata = whole.response_metadata if whole is not None else {}
         if not any(metadata.get(key) for key in FINISH_REASON_KEYS):

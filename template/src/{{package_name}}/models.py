@@ -6,13 +6,16 @@ change of `LLM_PROVIDER` (and the key), not of code.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import cast
 
 from langchain_core.language_models import BaseChatModel
 
 from . import provider
 from .fake_model import FakeChatModel
+from .limits import ModelLimiter, limited
 from .prompting import Prompt
+from .response_cache import ResponseCache
 from .settings import Settings
 
 
@@ -31,32 +34,87 @@ def check_provider_key(settings: Settings) -> None:
     )
 
 
-def build_chat_model(settings: Settings) -> BaseChatModel:
+@dataclass
+class CallLevers:
+    """What every model of the process shares: the response cache and the provider limits.
+
+    Built once per process (`from_settings`); each model built with it gets the limiter
+    (one budget for the whole provider) and, when its temperature allows, the cache.
+    """
+
+    cache: ResponseCache | None = None
+    limiter: ModelLimiter | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CallLevers:
+        cache = None
+        if settings.response_cache:
+            cache = ResponseCache(settings.response_cache_path, settings.response_cache_ttl_s)
+        limits = (
+            settings.llm_requests_per_minute,
+            settings.llm_tokens_per_minute,
+            settings.llm_max_concurrency,
+        )
+        return cls(cache, ModelLimiter(*limits) if any(limits) else None)
+
+    def apply(self, model: BaseChatModel, settings: Settings) -> BaseChatModel:
+        if self.limiter is not None:
+            model = limited(model, self.limiter)
+        if self.cache is not None and cacheable(settings):
+            model = model.model_copy(update={"cache": self.cache})
+        return model
+
+
+def cacheable(settings: Settings) -> bool:
+    """Same request, same answer only at temperature 0 (or offline); forcing overrides."""
+    deterministic = settings.llm_temperature == 0 or settings.llm_provider == "fake"
+    return deterministic or settings.response_cache_any_temperature
+
+
+def build_chat_model(settings: Settings, levers: CallLevers | None = None) -> BaseChatModel:
     """The configured model; with LLM_FALLBACK_MODEL, that model behind it as a fallback."""
+    levers = levers or CallLevers()
     if settings.llm_provider == "fake":
-        return FakeChatModel()
-    primary = provider.build_provider_model(settings)
+        fake = FakeChatModel(delay_s=settings.fake_latency_ms / 1000)
+        return levers.apply(fake, settings)
+    primary = levers.apply(provider.build_provider_model(settings), settings)
     if not settings.llm_fallback_model:
         return primary
     backup = settings.model_copy(update={"llm_model": settings.llm_fallback_model})
+    fallback = levers.apply(provider.build_provider_model(backup), backup)
     # RunnableWithFallbacks forwards the chat-model methods (bind_tools, astream, ...) to
     # both models, so the rest of the app uses it as the chat model it wraps.
-    return cast(BaseChatModel, primary.with_fallbacks([provider.build_provider_model(backup)]))
+    return cast(BaseChatModel, primary.with_fallbacks([fallback]))
 
 
-def model_for_prompt(settings: Settings, prompt: Prompt, default: BaseChatModel) -> BaseChatModel:
+def settings_for_prompt(settings: Settings, prompt: Prompt) -> Settings:
+    """The settings a prompt's model is built with: its tier's model, then its overrides."""
+    overrides = prompt.spec.model
+    tier_model = {
+        "fast": settings.llm_model_fast,
+        "smart": settings.llm_model_smart,
+    }.get(overrides.tier or "")
+    update = {
+        "llm_model": overrides.name or tier_model,
+        "llm_temperature": overrides.temperature,
+        "llm_max_tokens": overrides.max_tokens,
+    }
+    update = {key: value for key, value in update.items() if value is not None}
+    return settings.model_copy(update=update) if update else settings
+
+
+def model_for_prompt(
+    settings: Settings,
+    prompt: Prompt,
+    default: BaseChatModel,
+    levers: CallLevers | None = None,
+) -> BaseChatModel:
     """The model with the prompt file's own settings (`model:` in its front matter).
 
     A prompt that overrides nothing, and every prompt under the fake provider, uses
     `default`, so tests keep the model they passed in.
     """
-    overrides = prompt.spec.model
-    update = {
-        "llm_model": overrides.name,
-        "llm_temperature": overrides.temperature,
-        "llm_max_tokens": overrides.max_tokens,
-    }
-    update = {key: value for key, value in update.items() if value is not None}
-    if not update or settings.llm_provider == "fake":
+    own = settings_for_prompt(settings, prompt)
+    if own is settings or settings.llm_provider == "fake":
         return default
-    return build_chat_model(settings.model_copy(update=update))
+    return build_chat_model(own, levers)

@@ -29,9 +29,14 @@ class InputVariable(Strict):
 
 
 class ModelOverrides(Strict):
-    """Per-prompt model settings; unset fields fall back to the app's settings."""
+    """Per-prompt model settings; unset fields fall back to the app's settings.
+
+    `tier: fast` sends the prompt to LLM_MODEL_FAST (cheap, quick prompts: classify,
+    extract), `tier: smart` to LLM_MODEL_SMART; an explicit `name` wins over the tier.
+    """
 
     name: str | None = None
+    tier: Literal["fast", "smart"] | None = None
     temperature: float | None = Field(None, ge=0, le=2)
     max_tokens: int | None = Field(None, gt=0)
 

@@ -1,9 +1,18 @@
-"""Liveness: the process answers and knows which model it is configured for."""
+"""Liveness (`/health`: the process answers) and readiness (`/health/ready`: it can serve).
+
+An orchestrator restarts a process whose liveness fails, and stops sending traffic to
+one whose readiness fails; so readiness checks what a request needs (the model's
+configuration, the store) and liveness checks nothing that could heal by itself.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
 
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from ...models import MissingApiKeyError, check_provider_key
 from ..deps import SettingsDep
 from ..schemas import HealthResponse
 
@@ -13,3 +22,25 @@ router = APIRouter(tags=["health"])
 @router.get("/health")
 async def health(settings: SettingsDep) -> HealthResponse:
     return HealthResponse(status="ok", provider=settings.llm_provider, model=settings.llm_model)
+
+
+@router.get("/health/ready", responses={503: {"description": "Not ready; `checks` says why."}})
+async def ready(request: Request, settings: SettingsDep) -> JSONResponse:
+    checks: dict[str, str] = {}
+    try:
+        check_provider_key(settings)
+        checks["model"] = "ok"
+    except MissingApiKeyError as error:
+        checks["model"] = str(error)
+    checks["prompts"] = "ok" if request.app.state.prompts.names() else "no prompt files"
+    retriever = getattr(request.app.state, "retriever", None)
+    if retriever is not None:  # RAG apps: the store answers a query
+        try:
+            await asyncio.to_thread(retriever.store.count)
+            checks["store"] = "ok"
+        except Exception as error:
+            checks["store"] = f"{type(error).__name__}: {error}"
+    ok = all(value == "ok" for value in checks.values())
+    return JSONResponse(
+        {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
+    )

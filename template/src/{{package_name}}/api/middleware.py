@@ -1,0 +1,220 @@
+"""The API's guards, as pure ASGI middlewares: cheaper than `BaseHTTPMiddleware` (no
+extra task per request) and they work the same for streamed responses.
+
+Order, outermost first (see `api/app.py`): request id, CORS, API key, per-client rate
+limit, body limit. Health checks (`/health*`) skip the key and the rate limit, so load
+balancers and orchestrators can probe without a key.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import math
+import re
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from opentelemetry import trace
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from ..settings import Settings
+
+REQUEST_ID_HEADER = "x-request-id"
+#: An incoming id is kept only if it is this sane; otherwise a new one is made.
+SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+UNGUARDED_PREFIX = "/health"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return value.decode("latin-1")
+    return None
+
+
+async def _reply(
+    send: Send, status: int, detail: str, headers: Iterable[tuple[str, str]] = ()
+) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    raw += [(k.encode(), v.encode()) for k, v in headers]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestIdMiddleware:
+    """Every response carries `X-Request-ID` (the client's, if sane); so does the trace span."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        incoming = _header(scope, REQUEST_ID_HEADER.encode())
+        request_id = incoming if incoming and SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        trace.get_current_span().set_attribute("http.request.id", request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [h for h in message.get("headers", []) if h[0] != b"x-request-id"]
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def presented_key(scope: Scope) -> str | None:
+    """The key from `X-API-Key`, or from `Authorization: Bearer KEY`."""
+    key = _header(scope, b"x-api-key")
+    if key:
+        return key
+    auth = _header(scope, b"authorization") or ""
+    scheme, _, token = auth.partition(" ")
+    return token.strip() or None if scheme.lower() == "bearer" else None
+
+
+class ApiKeyMiddleware:
+    """401 unless the request presents one of `keys`; compared in constant time.
+
+    Keys are never logged or echoed: the 401 says only that a key is missing or wrong.
+    """
+
+    def __init__(self, app: ASGIApp, keys: Iterable[str]) -> None:
+        self.app = app
+        self.keys = [key.encode() for key in keys]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(UNGUARDED_PREFIX):
+            return await self.app(scope, receive, send)
+        if scope["method"] == "OPTIONS":  # CORS preflights carry no credentials
+            return await self.app(scope, receive, send)
+        given = (presented_key(scope) or "").encode()
+        # Compare with every key, so the time taken does not tell which one nearly matched.
+        matches = [hmac.compare_digest(given, key) for key in self.keys]
+        if not given or not any(matches):
+            detail = "an API key is required" if not given else "the API key is not valid"
+            return await _reply(send, 401, detail, [("www-authenticate", "Bearer")])
+        await self.app(scope, receive, send)
+
+
+class ClientRateLimitMiddleware:
+    """At most `per_minute` requests per client, a token bucket each; beyond it a 429 with
+    `Retry-After` (whole seconds until a request would be accepted).
+
+    A client is its API key (hashed, never stored as given) or else its address. The
+    buckets live in this process: with several workers, each counts on its own.
+    """
+
+    def __init__(
+        self, app: ASGIApp, per_minute: int, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.app = app
+        self.capacity = float(per_minute)
+        self.rate = per_minute / 60.0
+        self.clock = clock
+        self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, updated)
+
+    def client(self, scope: Scope) -> str:
+        key = presented_key(scope)
+        if key:
+            return "key:" + hmac.new(b"client", key.encode(), "sha256").hexdigest()
+        host = scope.get("client") or ("unknown", 0)
+        return f"addr:{host[0]}"
+
+    def take(self, client: str) -> float:
+        """0 if the request may go, else seconds until it could."""
+        now = self.clock()
+        tokens, updated = self.buckets.get(client, (self.capacity, now))
+        tokens = min(self.capacity, tokens + (now - updated) * self.rate)
+        if tokens >= 1:
+            self.buckets[client] = (tokens - 1, now)
+            return 0.0
+        self.buckets[client] = (tokens, now)
+        if len(self.buckets) > 100_000:  # forget idle clients rather than grow without end
+            self.buckets = {client: self.buckets[client]}
+        return (1 - tokens) / self.rate
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(UNGUARDED_PREFIX):
+            return await self.app(scope, receive, send)
+        wait = self.take(self.client(scope))
+        if wait > 0:
+            retry_after = str(max(1, math.ceil(wait)))
+            return await _reply(
+                send, 429, "too many requests from this client", [("retry-after", retry_after)]
+            )
+        await self.app(scope, receive, send)
+
+
+class BodyLimitMiddleware:
+    """413 for a body over the limit: refused by `Content-Length` before reading, and
+    counted while reading for chunked uploads that do not say their length.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, limits: dict[str, int] | None = None) -> None:
+        self.app = app
+        self.limit = limit
+        self.limits = limits or {}  # path -> its own limit (uploads)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.limits.get(scope["path"], self.limit)
+        declared = _header(scope, b"content-length")
+        too_big = f"the request body is over {limit} bytes (MAX_REQUEST_BYTES)"
+        if declared and declared.isdigit() and int(declared) > limit:
+            return await _reply(send, 413, too_big)
+        received = 0
+        replied = False  # True once this middleware answered 413 itself
+
+        async def counting_receive() -> Message:
+            nonlocal received, replied
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit and not replied:
+                    replied = True
+                    await _reply(send, 413, too_big)
+            # Past the limit the app sees a client that went away, and stops reading.
+            return {"type": "http.disconnect"} if replied else message
+
+        async def guarded_send(message: Message) -> None:
+            if not replied:  # after our 413, whatever the app sends is dropped
+                await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
+
+
+def cors_options(origins: list[str]) -> dict[str, Any]:
+    """Starlette's CORSMiddleware arguments: these origins, the API's methods and headers."""
+    return {
+        "allow_origins": origins,
+        "allow_methods": ["GET", "POST"],
+        "allow_headers": ["authorization", "content-type", "x-api-key", "x-request-id"],
+        "expose_headers": ["x-request-id", "retry-after"],
+    }
+
+
+def install_guards(
+    app: FastAPI, settings: Settings, body_limits: dict[str, int] | None = None
+) -> None:
+    """Add the guards the settings switch on; the last added runs first (outermost)."""
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes, limits=body_limits)
+    if settings.client_rate_limit_per_minute:
+        app.add_middleware(
+            ClientRateLimitMiddleware, per_minute=settings.client_rate_limit_per_minute
+        )
+    if settings.api_keys:
+        keys = [key.get_secret_value() for key in settings.api_keys]
+        app.add_middleware(ApiKeyMiddleware, keys=keys)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
+    app.add_middleware(RequestIdMiddleware)

@@ -1,0 +1,82 @@
+"""A cache of model answers for identical requests, behind LangChain's own cache hook.
+
+A chat model with `cache=ResponseCache(...)` looks every call up first, keyed on the
+messages (LangChain's serialisation) and the model's parameters (its `llm_string`:
+provider class, model name, temperature, max tokens...), so a change of any of them
+is a miss. A hit costs a SQLite read and no model call (no tokens, no rate-limit
+slot); entries older than the TTL are misses and get replaced.
+
+Only deterministic calls should be cached: `models.py` attaches the cache when the
+temperature is 0 (or the provider is the offline fake), unless RESPONSE_CACHE_ANY_TEMPERATURE
+forces it. Streaming (`astream`) never reads the cache: LangChain checks it in
+`invoke`/`ainvoke` only. Each lookup marks the current trace span `llm.cache.hit`.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.caches import BaseCache
+from langchain_core.messages import message_to_dict, messages_from_dict
+from langchain_core.outputs import ChatGeneration, Generation
+from opentelemetry import trace
+
+#: The span attribute a lookup sets: true on a hit, false on a miss.
+CACHE_HIT_ATTRIBUTE = "llm.cache.hit"
+
+
+class ResponseCache(BaseCache):
+    """One SQLite file, safe to share between threads; `ttl_s=None` keeps answers forever."""
+
+    def __init__(
+        self, path: Path, ttl_s: float | None = None, clock: Callable[[], float] = time.time
+    ) -> None:
+        if str(path) != ":memory:":
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")  # several workers may share the file
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS responses (prompt TEXT, llm TEXT, value TEXT,"
+            " created REAL, PRIMARY KEY (prompt, llm))"
+        )
+        self.hits = 0
+        self.misses = 0
+
+    def lookup(self, prompt: str, llm_string: str) -> Sequence[Generation] | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT value, created FROM responses WHERE prompt = ? AND llm = ?",
+                (prompt, llm_string),
+            ).fetchone()
+        fresh = row is not None and (self.ttl_s is None or self._clock() - row[1] < self.ttl_s)
+        trace.get_current_span().set_attribute(CACHE_HIT_ATTRIBUTE, fresh)
+        if not fresh:
+            self.misses += 1
+            return None
+        self.hits += 1
+        return [ChatGeneration(message=m) for m in messages_from_dict(json.loads(row[0]))]
+
+    def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
+        messages = [message_to_dict(g.message) for g in return_val if isinstance(g, ChatGeneration)]
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?)",
+                (prompt, llm_string, json.dumps(messages), self._clock()),
+            )
+
+    def clear(self, **kwargs: Any) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM responses")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
