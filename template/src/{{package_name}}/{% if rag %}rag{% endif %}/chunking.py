@@ -3,8 +3,9 @@
 LangChain's `RecursiveCharacterTextSplitter` splits on paragraphs, then lines, then
 words, so chunks end at natural boundaries; `RAG_CHUNK_SIZE` and `RAG_CHUNK_OVERLAP`
 (characters) tune it. Every chunk keeps its source path, its index, its start offset in
-the text, and the nearest Markdown heading above it (or the HTML title), so an answer
-can say where a passage came from and a search can be filtered by any of them.
+the text, the nearest Markdown heading above it (or the HTML/PDF title) and, for a PDF,
+the page it starts on, so an answer can say where a passage came from and a search can
+be filtered by any of them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ HEADING = re.compile(r"^#{1,6}\s+(.+?)\s*#*\s*$", re.MULTILINE)
 @dataclass(frozen=True)
 class Chunk:
     text: str
-    #: `source`, `chunk`, `start`, optionally `heading` and `title`; values are str/int.
+    #: `source`, `chunk`, `start`, optionally `heading`, `title`, `page`; values are str/int.
     metadata: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -59,5 +60,7 @@ def split(document: Document, source: str, chunk_size: int, chunk_overlap: int) 
             metadata["heading"] = titles[position]
         if document.title:
             metadata["title"] = document.title
+        if document.pages:
+            metadata["page"] = bisect.bisect_right(document.pages, start)
         chunks.append(Chunk(text=piece.page_content, metadata=metadata))
     return chunks

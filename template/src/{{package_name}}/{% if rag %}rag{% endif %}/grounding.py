@@ -10,6 +10,7 @@ import asyncio
 
 from ..chat import Context, ContextFinder
 from .retriever import Retriever
+from .rewrite import QueryRewriter
 from .store import Hit
 
 
@@ -22,11 +23,16 @@ def format_hits(hits: list[Hit]) -> Context:
     return Context(text="\n\n".join(passages), sources=sources)
 
 
-def context_finder(retriever: Retriever) -> ContextFinder:
-    """An async `question -> Context` for the chat route; search runs off the event loop."""
+def context_finder(retriever: Retriever, rewrite: QueryRewriter | None = None) -> ContextFinder:
+    """An async `question -> Context` for the chat route; search runs off the event loop.
+
+    With `rewrite`, the question is turned into a search query first; the chat prompt
+    still answers the question as the user asked it.
+    """
 
     async def find_context(question: str) -> Context:
-        hits = await asyncio.to_thread(retriever.search, question)
+        query = await rewrite(question) if rewrite else question
+        hits = await asyncio.to_thread(retriever.search, query)
         return format_hits(hits)
 
     return find_context

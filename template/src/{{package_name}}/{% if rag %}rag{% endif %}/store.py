@@ -22,6 +22,21 @@ from .chunking import Chunk
 Filter = Mapping[str, str | int]
 
 
+def parse_filter(items: Sequence[str]) -> dict[str, str | int]:
+    """`["source:docs/faq.md", "page:3"]` -> a `Filter`; digits become ints, as stored.
+
+    The form `GET /search?filter=` and `app search --filter` share; a bad item raises
+    `ValueError` naming it.
+    """
+    where: dict[str, str | int] = {}
+    for item in items:
+        key, sep, value = item.partition(":")
+        if not sep or not key.isidentifier():
+            raise ValueError(f"filter {item!r} is not key:value (e.g. source:docs/faq.md)")
+        where[key] = int(value) if value.isdigit() else value
+    return where
+
+
 class EmbeddingMismatchError(RuntimeError):
     """The store holds vectors of another embedding; mixing them would give nonsense."""
 
