@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import statistics
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -325,11 +326,49 @@ def failed_calls(
     A failed model call also fails the chain and the request around it; listing those
     too would show one failure three times.
     """
-    where = (
-        "status = 'error' AND NOT EXISTS (SELECT 1 FROM spans c "
-        "WHERE c.parent_id = s.span_id AND c.status = 'error')"
+    sql = f"""
+        WITH failed AS (SELECT * FROM spans WHERE status = 'error' AND start_ns >= ?)
+        SELECT {_SPAN_COLUMNS} FROM failed
+        WHERE span_id NOT IN (SELECT parent_id FROM failed WHERE parent_id IS NOT NULL)
+        ORDER BY start_ns DESC LIMIT ?
+    """
+    return [_span(row) for row in connection.execute(sql, (since_ns or 0, limit))]
+
+
+@dataclass(frozen=True)
+class Overview:
+    """Totals over the traces started since a time, for the report's header."""
+
+    traces: int
+    failed: int
+    calls: int
+    input_tokens: int
+    output_tokens: int
+    cost_usd: float | None
+    unpriced: int
+    p50_ms: float
+    p95_ms: float
+
+
+def overview(connection: sqlite3.Connection, since_ns: int | None = None) -> Overview:
+    sql = f"""
+        SELECT MAX(end_ns) - MIN(start_ns), SUM(status = 'error') > 0, {_LLM_TOTALS}
+        FROM spans GROUP BY trace_id HAVING MIN(start_ns) >= ?
+    """
+    rows = connection.execute(sql, (since_ns or 0,)).fetchall()
+    durations = sorted(row[0] / 1e6 for row in rows)
+    costs = [row[5] for row in rows if row[5] is not None]
+    return Overview(
+        traces=len(rows),
+        failed=sum(row[1] for row in rows),
+        calls=sum(row[2] for row in rows),
+        input_tokens=sum(row[3] for row in rows),
+        output_tokens=sum(row[4] for row in rows),
+        cost_usd=sum(costs) if costs else None,
+        unpriced=sum(row[6] for row in rows),
+        p50_ms=statistics.median(durations) if durations else 0.0,
+        p95_ms=durations[min(len(durations) - 1, int(0.95 * len(durations)))] if rows else 0.0,
     )
-    return _calls(connection, where, "start_ns DESC", limit, since_ns)
 
 
 def format_duration(ms: float) -> str:

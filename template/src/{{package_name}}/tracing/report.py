@@ -9,7 +9,6 @@ and error messages can hold anything a user typed).
 from __future__ import annotations
 
 import sqlite3
-import statistics
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from .query import (
     format_cost,
     format_duration,
     format_time,
+    overview,
     recent_traces,
     slowest_calls,
     trace_tree,
@@ -79,21 +79,9 @@ def render_report(
     connection: sqlite3.Connection, *, since_ns: int | None = None, limit: int = 200
 ) -> str:
     """The report's HTML; `limit` caps the traces drawn as trees, not the totals."""
-    traces = recent_traces(connection, since_ns=since_ns, limit=None)
-    durations = sorted(trace.duration_ms for trace in traces)
-    costs = [trace.cost_usd for trace in traces if trace.cost_usd is not None]
-    totals = {
-        "traces": len(traces),
-        "failed": sum(trace.errors > 0 for trace in traces),
-        "calls": sum(trace.calls for trace in traces),
-        "input_tokens": sum(trace.input_tokens for trace in traces),
-        "output_tokens": sum(trace.output_tokens for trace in traces),
-        "cost": sum(costs) if costs else None,
-        "unpriced": sum(trace.unpriced for trace in traces),
-        "p50": statistics.median(durations) if durations else 0.0,
-        "p95": durations[min(len(durations) - 1, int(0.95 * len(durations)))] if durations else 0,
-    }
-    views = [TraceView(t, _rows(t, trace_tree(connection, t.trace_id))) for t in traces[:limit]]
+    totals = overview(connection, since_ns)
+    traces = recent_traces(connection, since_ns=since_ns, limit=limit)
+    views = [TraceView(t, _rows(t, trace_tree(connection, t.trace_id))) for t in traces]
     page = (
         _environment()
         .get_template(TEMPLATE)
