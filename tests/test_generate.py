@@ -51,6 +51,16 @@ def test_ci_none_has_no_workflow_and_github_has_one(render: Render) -> None:
     assert "make lint" in commands
 
 
+def test_pgvector_projects_test_against_a_pgvector_service_in_ci(render: Render) -> None:
+    workflow = render("pg", ci="github", rag=True, rag_store="pgvector") / ".github"
+    job = yaml.safe_load((workflow / "workflows" / "ci.yml").read_text())["jobs"]["test"]
+    assert job["services"]["postgres"]["image"].startswith("pgvector/pgvector:")
+    assert job["env"]["TEST_DATABASE_URL"] == job["env"]["DATABASE_URL"]
+    assert "localhost:5432" in job["env"]["DATABASE_URL"]
+    embedded = render("emb", ci="github", rag=True) / ".github" / "workflows" / "ci.yml"
+    assert "services" not in yaml.safe_load(embedded.read_text())["jobs"]["test"]
+
+
 def test_only_the_chosen_provider_package_is_a_dependency(render: Render) -> None:
     pyproject = (render("a", provider="google") / "pyproject.toml").read_text()
     assert "langchain-google-genai" in pyproject
