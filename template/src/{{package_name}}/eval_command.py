@@ -7,6 +7,9 @@ offline; with a real provider, the same cases measure the real model.
 from __future__ import annotations
 
 import asyncio
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,46 +21,50 @@ def default_evals_dir() -> Path:
     return source_tree if source_tree.is_dir() else Path("evals")
 
 
-def _model_for(settings: Any, cache: Any) -> Any:
-    """Case -> model: the case's scripted reply offline, else the configured model."""
-    from .fake_model import FakeChatModel
-    from .models import build_chat_model, check_provider_key, model_for_prompt
+def parse_variants(text: str) -> tuple[str, list[str]]:
+    """`chat=default,concise` -> ("chat", ["default", "concise"])."""
+    name, _, variants = text.partition("=")
+    names = [v.strip() for v in variants.split(",") if v.strip()]
+    if not name.strip() or len(names) < 2:
+        raise typer.BadParameter("write PROMPT=VARIANT,VARIANT, e.g. chat=default,concise")
+    return name.strip(), names
 
-    def cached(model: Any) -> Any:
-        """LangChain's own cache hook; a model wrapped with fallbacks goes uncached."""
-        if cache is None or not hasattr(model, "cache"):
-            return model
-        return model.model_copy(update={"cache": cache})
 
-    if settings.llm_provider == "fake":
-        return lambda case, prompt: cached(
-            FakeChatModel(script=[case.fake_reply] if case.fake_reply else [])
-        )
-    check_provider_key(settings)
-    default = build_chat_model(settings)
-    built: dict[tuple[str, str | None], Any] = {}
+@contextmanager
+def progress_bar(total: int) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on a terminal; nothing in CI logs or when piped."""
+    if not sys.stderr.isatty():
+        yield lambda result: None
+        return
+    from rich.progress import Progress
 
-    def model_for(case: Any, prompt: Any) -> Any:
-        key = (prompt.name, prompt.variant)
-        if key not in built:
-            built[key] = cached(model_for_prompt(settings, prompt, default))
-        return built[key]
-
-    return model_for
+    with Progress(transient=True) as progress:
+        task = progress.add_task("eval", total=total)
+        yield lambda result: progress.advance(task)
 
 
 def eval_command(
     dataset: Annotated[
         list[str] | None, typer.Option(help="Only this dataset (file name without .jsonl).")
     ] = None,
+    tag: Annotated[list[str] | None, typer.Option(help="Only cases with this tag.")] = None,
     concurrency: Annotated[int, typer.Option(min=1, help="Cases run at once.")] = 8,
+    repeat: Annotated[
+        int, typer.Option(min=1, help="Run each case N times; report its pass rate.")
+    ] = 1,
+    timeout: Annotated[float, typer.Option(min=0.001, help="Seconds per case.")] = 120.0,
     keep_going: Annotated[bool, typer.Option(help="Skip bad dataset lines, run the rest.")] = False,
     markdown: Annotated[Path | None, typer.Option(help="Also write a Markdown summary.")] = None,
+    html: Annotated[Path | None, typer.Option(help="Also write a static HTML report.")] = None,
     evals_dir: Annotated[
         Path | None, typer.Option(help="Datasets and config.yaml; default: evals/.")
     ] = None,
     baseline: Annotated[
         str | None, typer.Option(help="Compare with a saved run: a file, or `last`.")
+    ] = None,
+    variants: Annotated[
+        str | None,
+        typer.Option(help="Compare prompt variants side by side: chat=default,concise."),
     ] = None,
     cache: Annotated[bool, typer.Option(help="Reuse answers to the same messages.")] = True,
     cache_path: Annotated[Path, typer.Option(help="The answer cache.")] = Path(
@@ -67,9 +74,8 @@ def eval_command(
     """Run evals/datasets/*.jsonl; exit 1 when a gate of evals/config.yaml fails."""
     from .evals import DatasetError, load_dataset, run_cases
     from .evals.cache import SQLiteCache
-    from .evals.history import compare, find_baseline, save_run
-    from .evals.report import load_gates, summarize
-    from .evals.report import markdown as to_markdown
+    from .evals.report import load_gates
+    from .evals.wiring import build_judge, build_targets, pricer
     from .models import MissingApiKeyError
     from .prompting import PromptError, load_prompts
     from .settings import get_settings
@@ -78,37 +84,112 @@ def eval_command(
     files = sorted((folder / "datasets").glob("*.jsonl"))
     files = [f for f in files if not dataset or f.stem in dataset]
     settings = get_settings()
+    compared = parse_variants(variants) if variants else None
     try:
+        gates = load_gates(folder / "config.yaml")
         library = load_prompts(settings.prompts_dir)
-        answers = SQLiteCache(cache_path) if cache else None
-        model_for = _model_for(settings, answers)
         cases, skipped = [], []
         for path in files:
             found, errors = load_dataset(path, keep_going=keep_going)
             cases += found
             skipped += errors
-    except (DatasetError, PromptError, MissingApiKeyError) as error:
+        cases = [c for c in cases if not tag or set(tag) & set(c.tags)]
+        if compared:
+            cases = variant_cases(cases, *compared)
+        if not cases:
+            raise ValueError(f"no cases to run in {folder / 'datasets'}")
+        answers = SQLiteCache(cache_path) if cache else None
+        documents = [folder.parent / p for p in (gates.get("rag") or {}).get("documents", [])]
+        targets = build_targets(settings, library, cases, answers, documents)
+        judge = build_judge(settings, library, answers)
+    except (DatasetError, PromptError, MissingApiKeyError, ValueError, OSError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
-    if not cases:
-        typer.echo(f"error: no cases in {folder / 'datasets'}", err=True)
-        raise typer.Exit(1)
 
-    results = asyncio.run(run_cases(cases, library, model_for, concurrency=concurrency))
+    with progress_bar(len(cases) * repeat) as advance:
+        run = asyncio.run(
+            run_cases(
+                cases,
+                targets,
+                concurrency=concurrency,
+                timeout_s=timeout,
+                repeat=repeat,
+                judge=judge,
+                price=pricer(settings),
+                on_result=advance,
+            )
+        )
     for line in skipped:
         typer.echo(f"skipped: {line}")
+    if compared:
+        report_variants(run.results, compared[0])
+    else:
+        gate_failed = report(run.results, gates, folder, baseline, markdown, html)
+    if answers is not None:
+        typer.echo(f"cache: {answers.hits} answers reused ({cache_path})")
+    if run.interrupted:
+        typer.echo(f"interrupted: {len(run.results)} of {run.planned} runs finished", err=True)
+        raise typer.Exit(130)
+    if skipped or (not compared and gate_failed):
+        raise typer.Exit(1)
+
+
+def variant_cases(cases: list[Any], prompt: str, variants: list[str]) -> list[Any]:
+    """The cases that use `prompt`, once per variant (`default` is the plain file)."""
+    uses = [c for c in cases if (c.prompt or ("chat" if c.target == "rag" else None)) == prompt]
+    if not uses:
+        raise ValueError(f"no case uses the prompt {prompt!r}")
+    return [
+        case.model_copy(update={"variant": None if variant == "default" else variant})
+        for variant in variants
+        for case in uses
+    ]
+
+
+def report_variants(results: list[Any], prompt: str) -> None:
+    from .evals.report import compare_variants, money
+
+    rows = compare_variants(results, lambda r: f"{prompt}.{r.case.variant or 'default'}")
+    typer.echo(f"{'variant':<24} {'passed':>8} {'rate':>6} {'avg ms':>8} {'avg cost':>12}")
+    for s in rows:
+        typer.echo(
+            f"{s.name:<24} {s.passed:>4}/{s.total:<3} {s.pass_rate:>6.0%} "
+            f"{s.avg_latency_ms:>8.0f} {money(s.avg_cost_usd):>12}"
+        )
+
+
+def report(
+    results: list[Any],
+    gates: dict[str, Any],
+    folder: Path,
+    baseline: str | None,
+    markdown: Path | None,
+    html: Path | None,
+) -> bool:
+    """Print failures, per-case pass rates, summaries and changes; write the reports.
+
+    Returns whether a gate failed.
+    """
+    from .evals.history import compare, find_baseline, save_run
+    from .evals.html_report import html_report
+    from .evals.report import case_pass_rates, money, summarize
+    from .evals.report import markdown as to_markdown
+
     for result in results:
         if not result.passed:
             why = result.error or "; ".join(result.failures)
-            typer.echo(f"FAIL {result.case.dataset}/{result.case.id}: {why}")
-    summaries = summarize(results, load_gates(folder / "config.yaml"))
+            run = f" (run {result.repeat + 1})" if result.repeat else ""
+            typer.echo(f"FAIL {result.key}{run}: {why}")
+    for key, (passed, total) in case_pass_rates(results).items():
+        if total > 1 and passed < total:
+            typer.echo(f"pass rate {key}: {passed}/{total}")
+    summaries = summarize(results, gates)
     for s in summaries:
         gate = "; ".join(s.gate_failures) or "ok"
         typer.echo(
-            f"{s.name:<16} {s.passed}/{s.total} passed  p95 {s.p95_latency_ms:.0f} ms  {gate}"
+            f"{s.name:<16} {s.passed}/{s.total} passed  p95 {s.p95_latency_ms:.0f} ms  "
+            f"avg cost {money(s.avg_cost_usd)}  {gate}"
         )
-    if answers is not None:
-        typer.echo(f"cache: {answers.hits} of {len(results)} answers reused ({cache_path})")
     saved = save_run(results, folder / "runs")
     typer.echo(f"saved {saved}")
     if baseline:
@@ -123,5 +204,7 @@ def eval_command(
             typer.echo(f"improved: {key}")
     if markdown:
         markdown.write_text(to_markdown(results, summaries), encoding="utf-8")
-    if skipped or any(s.gate_failures for s in summaries):
-        raise typer.Exit(1)
+    if html:
+        html.write_text(html_report(results, summaries, "Eval report"), encoding="utf-8")
+        typer.echo(f"wrote {html}")
+    return any(s.gate_failures for s in summaries)

@@ -4,7 +4,18 @@ Evals are the unit tests of an LLM app: they pin what the prompts must do, so a 
 or model change that breaks a case fails `app eval` (and CI) like a failing test.
 """
 
+from .assertions import Observed
 from .dataset import Case, DatasetError, load_dataset
-from .runner import CaseResult, run_cases
+from .runner import CaseResult, Output, PromptTarget, Run, run_cases
 
-__all__ = ["Case", "CaseResult", "DatasetError", "load_dataset", "run_cases"]
+__all__ = [
+    "Case",
+    "CaseResult",
+    "DatasetError",
+    "Observed",
+    "Output",
+    "PromptTarget",
+    "Run",
+    "load_dataset",
+    "run_cases",
+]

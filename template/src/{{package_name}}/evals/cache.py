@@ -2,6 +2,9 @@
 costs no model call. It plugs into LangChain's own cache hook (`model.cache`), keyed on
 the messages and the model's parameters; one SQLite file, `.data/eval-cache.sqlite`.
 
+`--repeat N` asks each case N times to measure how often it passes; `for_repeat(n)` keys
+repeat n apart, so repeats stay independent samples while a re-run still reuses them.
+
 (LangChain ships a SQLite cache only in the sunset `langchain-community` package.)
 """
 
@@ -22,6 +25,7 @@ from langchain_core.outputs import ChatGeneration, Generation
 class SQLiteCache(BaseCache):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False)
         self._db.execute(
@@ -51,6 +55,27 @@ class SQLiteCache(BaseCache):
     def clear(self, **kwargs: Any) -> None:
         with self._lock, self._db:
             self._db.execute("DELETE FROM answers")
+
+    def for_repeat(self, repeat: int) -> BaseCache:
+        """This cache for repeat `repeat` of a case (the first repeat is the plain cache)."""
+        return self if repeat == 0 else _Repeat(self, repeat)
+
+
+class _Repeat(BaseCache):
+    """The same table, with the repeat number in the model part of the key."""
+
+    def __init__(self, cache: SQLiteCache, repeat: int) -> None:
+        self._cache = cache
+        self._tag = f"repeat={repeat};"
+
+    def lookup(self, prompt: str, llm_string: str) -> Sequence[Generation] | None:
+        return self._cache.lookup(prompt, self._tag + llm_string)
+
+    def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
+        self._cache.update(prompt, self._tag + llm_string, return_val)
+
+    def clear(self, **kwargs: Any) -> None:
+        self._cache.clear()
 
 
 def _messages(generations: Sequence[Generation]) -> list[dict[str, Any]]:

@@ -4,19 +4,26 @@
      "assert": [{"type": "equals", "value": "true"}], "tags": ["bug"],
      "fake_reply": "true"}
 
-`fake_reply` is what the offline fake model answers for the case, so the suite runs in
-tests and CI with no key; with a real provider it is ignored.
+A case runs one `target`: `prompt` (the default: a prompt file with `vars`), `rag` (the
+question in `input` answered from retrieved passages; `expected_sources` for the
+retrieval metrics) or `agent` (the agent on `input`; its tool calls are checked too).
+
+The `fake_*` fields script the offline fake model, so the suite runs in tests and CI
+with no key: `fake_reply` is the answer, `fake_tool_calls` the tool calls the agent's
+model makes first, `fake_judge` what the judge replies. A real provider ignores them.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .assertions import ASSERTIONS
+from .assertions import ASSERTIONS, JUDGED
+
+KNOWN = sorted({*ASSERTIONS, *JUDGED})
 
 
 class DatasetError(ValueError):
@@ -30,18 +37,38 @@ class Assertion(BaseModel):
     value: Any = None
 
 
+class ToolCall(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
 class Case(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     id: str = Field(min_length=1)
-    prompt: str
+    target: Literal["prompt", "rag", "agent"] = "prompt"
+    prompt: str | None = None
     variant: str | None = None
     vars: dict[str, Any] = Field(default_factory=dict)
+    input: str | None = None
     expected: Any = None
+    expected_sources: list[str] = Field(default_factory=list)
     asserts: list[Assertion] = Field(alias="assert", min_length=1)
     tags: list[str] = Field(default_factory=list)
     fake_reply: str | None = None
+    fake_tool_calls: list[ToolCall] = Field(default_factory=list)
+    fake_judge: dict[str, Any] | None = None
     dataset: str = ""
+
+    @model_validator(mode="after")
+    def _has_its_input(self) -> Case:
+        if self.target == "prompt" and not self.prompt:
+            raise ValueError("a prompt case names its `prompt`")
+        if self.target != "prompt" and not self.input:
+            raise ValueError(f"a {self.target} case needs `input` (the question)")
+        return self
 
 
 def _parse(path: Path, number: int, line: str) -> Case:
@@ -57,9 +84,9 @@ def _parse(path: Path, number: int, line: str) -> Case:
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "case"
         raise DatasetError(f"{path}:{number}: {field}: {first['msg']}") from error
-    unknown = [a.type for a in case.asserts if a.type not in ASSERTIONS]
+    unknown = [a.type for a in case.asserts if a.type not in KNOWN]
     if unknown:
-        known = ", ".join(sorted(ASSERTIONS))
+        known = ", ".join(KNOWN)
         raise DatasetError(f"{path}:{number}: unknown assertion {unknown[0]!r} (known: {known})")
     return case
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from .report import case_pass_rates
 from .runner import CaseResult
 
 
@@ -21,21 +22,19 @@ class Comparison:
     improved: list[str]
 
 
-def case_key(result: CaseResult) -> str:
-    return f"{result.case.dataset}/{result.case.id}"
-
-
 def save_run(results: list[CaseResult], runs_dir: Path) -> Path:
     runs_dir.mkdir(parents=True, exist_ok=True)
     path = runs_dir / f"{datetime.now(UTC):%Y%m%dT%H%M%S%fZ}.json"
     cases = [
         {
-            "key": case_key(r),
+            "key": r.key,
+            "repeat": r.repeat,
             "passed": r.passed,
             "answer": r.answer,
             "failures": r.failures,
             "error": r.error,
             "latency_ms": round(r.latency_ms, 1),
+            "cost_usd": r.cost_usd,
         }
         for r in results
     ]
@@ -53,11 +52,19 @@ def find_baseline(name: str, runs_dir: Path, exclude: Path | None = None) -> Pat
     return runs[-1]
 
 
+def _rates(counts: dict[str, tuple[int, int]]) -> dict[str, float]:
+    return {key: passed / total for key, (passed, total) in counts.items()}
+
+
 def compare(baseline: Path, results: list[CaseResult]) -> Comparison:
-    before = {c["key"]: c["passed"] for c in json.loads(baseline.read_text())["cases"]}
-    now = {case_key(r): r.passed for r in results}
+    """By pass rate per case (over its repeats): lower now is a regression."""
+    counts: dict[str, tuple[int, int]] = {}
+    for case in json.loads(baseline.read_text(encoding="utf-8"))["cases"]:
+        passed, total = counts.get(case["key"], (0, 0))
+        counts[case["key"]] = (passed + bool(case["passed"]), total + 1)
+    before, now = _rates(counts), _rates(case_pass_rates(results))
     shared = sorted(before.keys() & now.keys())
     return Comparison(
-        regressed=[key for key in shared if before[key] and not now[key]],
-        improved=[key for key in shared if not before[key] and now[key]],
+        regressed=[key for key in shared if now[key] < before[key]],
+        improved=[key for key in shared if now[key] > before[key]],
     )

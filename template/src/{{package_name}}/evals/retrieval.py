@@ -1,0 +1,44 @@
+"""Retrieval metrics over ranked sources: hit@k, reciprocal rank and nDCG@k.
+
+Pure functions of two lists, so they score any retriever (and are easy to check by
+hand). Relevance is binary and by document: a retrieved source is relevant when it is,
+or ends with, one of the expected sources (`fees.md` matches `data/sample/fees.md`);
+chunks of one document count once, at the rank of its first chunk.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+
+def _relevant(source: str, expected: Sequence[str]) -> bool:
+    return any(source == e or source.endswith("/" + e.lstrip("/")) for e in expected)
+
+
+def documents(sources: Sequence[str]) -> list[str]:
+    """The sources in rank order, each once."""
+    return list(dict.fromkeys(sources))
+
+
+def hit_at_k(sources: Sequence[str], expected: Sequence[str], k: int) -> bool:
+    return any(_relevant(s, expected) for s in documents(sources)[:k])
+
+
+def reciprocal_rank(sources: Sequence[str], expected: Sequence[str]) -> float:
+    """1 / the rank of the first relevant source; 0 when none was retrieved."""
+    for rank, source in enumerate(documents(sources), start=1):
+        if _relevant(source, expected):
+            return 1.0 / rank
+    return 0.0
+
+
+def ndcg_at_k(sources: Sequence[str], expected: Sequence[str], k: int) -> float:
+    """Discounted cumulative gain of the top k, over the best possible (1.0 = ideal)."""
+    gain = sum(
+        1.0 / math.log2(rank + 1)
+        for rank, source in enumerate(documents(sources)[:k], start=1)
+        if _relevant(source, expected)
+    )
+    ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(expected), k) + 1))
+    return min(1.0, gain / ideal) if ideal else 0.0
