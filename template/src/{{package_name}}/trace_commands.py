@@ -128,7 +128,7 @@ def show(
         roots = trace_tree(store, full_id)
         summary = trace_summary(store, full_id)
     typer.echo(f"trace {full_id}  {summary.name}")
-    tokens = _tokens(summary.input_tokens, summary.output_tokens)
+    tokens = _tokens(summary.input_tokens, summary.output_tokens) if summary.calls else "-"
     typer.echo(
         f"started {format_time(summary.start_ns)} UTC  {format_duration(summary.duration_ms)}  "
         f"{summary.status}  {summary.spans} spans  tokens {tokens}  "
