@@ -1,0 +1,157 @@
+"""A bounded load test: N requests at a fixed concurrency, then a report; it always stops.
+
+    python scripts/load.py --spawn PACKAGE.api:create_app   # start a server, load it, stop it
+    python scripts/load.py --url http://127.0.0.1:8000       # load a server already running
+
+With `--spawn` the server runs the offline fake model with a fixed latency
+(`FAKE_LATENCY_MS`, `--latency-ms`), so the figures measure the app, not a provider:
+with concurrency C and latency L, C / L requests per second is the ceiling. It stops
+after `--requests` requests or `--duration` seconds, whichever comes first, and
+only targets this machine (127.0.0.1 / localhost): it is not a tool to flood others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    target = parser.add_mutually_exclusive_group(required=True)
+    target.add_argument("--url", help="A running server on this machine.")
+    target.add_argument("--spawn", metavar="APP", help="Start `uvicorn APP --factory` first.")
+    parser.add_argument("--requests", type=int, default=2000, help="Total requests (cap).")
+    parser.add_argument("--duration", type=float, default=60.0, help="Time limit in seconds.")
+    parser.add_argument("--concurrency", type=int, default=64, help="Requests in flight.")
+    parser.add_argument("--latency-ms", type=float, default=50.0, help="The fake model's delay.")
+    parser.add_argument("--workers", type=int, default=1, help="Server worker processes.")
+    parser.add_argument("--same-message", action="store_true", help="Repeat one message (cache).")
+    parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+    parser.add_argument(
+        "--env", action="append", default=[], metavar="NAME=VALUE", help="Server setting."
+    )
+    args = parser.parse_args(argv)
+    if args.url and urlsplit(args.url).hostname not in LOCAL_HOSTS:
+        parser.error(f"--url must be on this machine (127.0.0.1 or localhost), not {args.url}")
+    if min(args.requests, args.concurrency) < 1 or args.duration <= 0:
+        parser.error("--requests, --concurrency and --duration must be positive")
+    return args
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def spawned_server(app: str, args: argparse.Namespace) -> Iterator[str]:
+    """uvicorn on a free local port with the fake model; stopped (SIGTERM) on exit."""
+    port = free_port()
+    env = {**os.environ, "LLM_PROVIDER": "fake", "FAKE_LATENCY_MS": str(args.latency_ms)}
+    env |= dict(item.split("=", 1) for item in args.env)
+    command = [sys.executable, "-m", "uvicorn", app, "--factory", "--port", str(port)]
+    command += ["--host", "127.0.0.1", "--workers", str(args.workers), "--no-access-log"]
+    command += ["--app-dir", str(Path(__file__).resolve().parents[1] / "src")]
+    server = subprocess.Popen(command, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while not ready(url):
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("error: the server did not become ready")
+            time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/health/ready", timeout=2).is_success
+    except httpx.TransportError:
+        return False
+
+
+async def run_load(url: str, args: argparse.Namespace) -> dict[str, float]:
+    latencies: list[float] = []
+    errors = 0
+    issued = 0
+    limits = httpx.Limits(
+        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+    )
+    headers = {"x-api-key": os.environ["LOAD_API_KEY"]} if "LOAD_API_KEY" in os.environ else {}
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=30, headers=headers
+    ) as client:
+        start = time.perf_counter()
+        deadline = start + args.duration
+
+        async def worker() -> None:
+            nonlocal errors, issued
+            while issued < args.requests and time.perf_counter() < deadline:
+                issued += 1
+                message = "hello" if args.same_message else f"hello {issued}"
+                sent = time.perf_counter()
+                try:
+                    response = await client.post("/chat", json={"message": message})
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                latencies.append(time.perf_counter() - sent)
+                errors += not ok
+
+        await asyncio.gather(*(worker() for _ in range(args.concurrency)))
+        elapsed = time.perf_counter() - start
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "ceiling_per_s": round(args.concurrency / (args.latency_ms / 1000), 1)
+        if args.latency_ms
+        else 0.0,
+        "p50_ms": round(pct(0.50), 1),
+        "p95_ms": round(pct(0.95), 1),
+        "p99_ms": round(pct(0.99), 1),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.spawn:
+        with spawned_server(args.spawn, args) as url:
+            report = asyncio.run(run_load(url, args))
+    else:
+        report = asyncio.run(run_load(args.url, args))
+    if args.json:
+        print(json.dumps(report))
+    else:
+        for key, value in report.items():
+            print(f"{key:>16}  {value}")
+    return 1 if report["errors"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
