@@ -14,20 +14,30 @@ import math
 import re
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from opentelemetry import trace
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..settings import Settings
+
+# The ASGI interface (as in starlette.types, which the app does not depend on directly).
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 REQUEST_ID_HEADER = "x-request-id"
 #: An incoming id is kept only if it is this sane; otherwise a new one is made.
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UNGUARDED_PREFIX = "/health"
+#: The playground's pages and files hold no data: they load without a key, then ask
+#: for it and send it with every API call (their JSON, /playground/*, stays guarded).
+PUBLIC_PAGES = ("/", "/playground", "/traces")
+PUBLIC_PREFIX = "/playground/static/"
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -95,6 +105,8 @@ class ApiKeyMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(UNGUARDED_PREFIX):
             return await self.app(scope, receive, send)
         if scope["method"] == "OPTIONS":  # CORS preflights carry no credentials
+            return await self.app(scope, receive, send)
+        if scope["path"] in PUBLIC_PAGES or scope["path"].startswith(PUBLIC_PREFIX):
             return await self.app(scope, receive, send)
         given = (presented_key(scope) or "").encode()
         # Compare with every key, so the time taken does not tell which one nearly matched.

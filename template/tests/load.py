@@ -1,7 +1,7 @@
 """A bounded load test: N requests at a fixed concurrency, then a report; it always stops.
 
-    python scripts/load.py --spawn PACKAGE.api:create_app   # start a server, load it, stop it
-    python scripts/load.py --url http://127.0.0.1:8000       # load a server already running
+    python tests/load.py --spawn PACKAGE.api:create_app   # start a server, load it, stop it
+    python tests/load.py --url http://127.0.0.1:8000       # load a server already running
 
 With `--spawn` the server runs the offline fake model with a fixed latency
 (`FAKE_LATENCY_MS`, `--latency-ms`), so the figures measure the app, not a provider:
