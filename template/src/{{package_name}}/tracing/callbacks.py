@@ -74,6 +74,7 @@ class TracingCallbackHandler(BaseCallbackHandler):
         #: Hidden runs: their children attach to the nearest visible ancestor (or None).
         self._aliases: dict[UUID, Span | None] = {}
         self._started_ns: dict[UUID, int] = {}  # streamed model calls awaiting a token
+        self._agents: set[UUID] = set()  # graph runs already marked as agents
 
     # --- Model calls ---------------------------------------------------------------
 
@@ -182,34 +183,44 @@ class TracingCallbackHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        if tags and HIDDEN_TAG in tags:
+        metadata = metadata or {}
+        if tags and _is_plumbing(tags, metadata):
             self._aliases[run_id] = self._parent(parent_run_id)
             return
-        metadata = metadata or {}
         name = str(kwargs.get("name") or (serialized or {}).get("name") or "chain")
-        attributes: dict[str, Any] = {}
-        if _is_graph(serialized, metadata, parent_run_id):
-            attributes = {attr.KIND: "agent", attr.OPERATION: "invoke_agent"}
-            attributes[attr.AGENT_NAME] = name
-            span_name = f"invoke_agent {name}"
-        else:
-            attributes[attr.KIND] = "chain"
-            span_name = name
-            if (step := metadata.get("langgraph_step")) is not None:
-                attributes["langgraph.step"] = step
-                attributes["langgraph.node"] = str(metadata.get("langgraph_node"))
+        attributes: dict[str, Any] = {attr.KIND: "chain"}
+        if (step := metadata.get("langgraph_step")) is not None:
+            # A graph's step: its parent is the graph run, which is the agent.
+            attributes["langgraph.step"] = step
+            attributes["langgraph.node"] = str(metadata.get("langgraph_node"))
+            if parent_run_id is not None and parent_run_id not in self._agents:
+                self._mark_agent(parent_run_id)
         if self.record_content:
             attributes[attr.INPUT] = self._content(inputs)
-        self._start(run_id, parent_run_id, span_name, attributes)
+        self._start(run_id, parent_run_id, name, attributes)
+
+    def _mark_agent(self, run_id: UUID) -> None:
+        """The graph run becomes an `invoke_agent` span, named after the graph."""
+        span = self._spans.get(run_id)
+        if span is None:
+            return
+        self._agents.add(run_id)
+        name = getattr(span, "name", "agent")
+        span.set_attributes(
+            {attr.KIND: "agent", attr.OPERATION: "invoke_agent", attr.AGENT_NAME: name}
+        )
+        span.update_name(f"invoke_agent {name}")
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         if self._aliases.pop(run_id, False) is not False:
             return
+        self._agents.discard(run_id)
         self._end(run_id, outputs)
 
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         if self._aliases.pop(run_id, False) is not False:
             return
+        self._agents.discard(run_id)
         self._fail(run_id, error)
 
     # --- Tools and retrievers --------------------------------------------------------
@@ -319,11 +330,9 @@ def _message_dict(message: Any) -> dict[str, Any]:
     return out
 
 
-def _is_graph(
-    serialized: dict[str, Any] | None, metadata: dict[str, Any], parent_run_id: UUID | None
-) -> bool:
-    """A LangGraph graph run (the agent), as opposed to one of its nodes or a plain chain."""
-    if "langgraph_node" in metadata and parent_run_id is not None:
-        return False  # a node of a graph (a subgraph is traced as a step too)
-    ids = (serialized or {}).get("id") or []
-    return any("langgraph" in str(part) for part in ids) or "checkpoint_ns" in metadata
+def _is_plumbing(tags: list[str], metadata: dict[str, Any]) -> bool:
+    """Runs no reader wants as spans: tagged hidden, or a LangGraph node's inner sequence
+    (its routing function, channel writes), which carries a `seq:step:N` tag."""
+    if HIDDEN_TAG in tags:
+        return True
+    return "langgraph_node" in metadata and any(t.startswith("seq:step:") for t in tags)
