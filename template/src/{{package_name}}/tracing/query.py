@@ -180,11 +180,26 @@ def recent_traces(
     errors_only: bool = False,
     limit: int | None = 20,
 ) -> list[TraceSummary]:
-    """The newest traces first; a trace's name is its root span's (the earliest root)."""
-    having = ["MIN(start_ns) >= :since"] if since_ns is not None else []
-    if errors_only:
-        having.append("SUM(status = 'error') > 0")
-    return _summaries(connection, "", having, {"since": since_ns}, limit)
+    """The newest traces first (by their first span); a trace's name is its root span's.
+
+    Only the traces with a span in a recent window are grouped, not the whole store: a
+    trace none of whose spans is in the window started before it, so the traces that
+    started inside it are the newest. The window grows until it holds `limit` of them.
+    """
+    floor = since_ns or 0
+    having = ["MIN(start_ns) >= :cut"] + (["SUM(status = 'error') > 0"] if errors_only else [])
+    where = "WHERE trace_id IN (SELECT trace_id FROM spans WHERE start_ns >= :cut)"
+    window = 16 * (limit or 0)
+    while True:
+        cut = floor
+        if limit is not None:
+            sql = "SELECT start_ns FROM spans ORDER BY start_ns DESC LIMIT 1 OFFSET ?"
+            row = connection.execute(sql, (window,)).fetchone()
+            cut = max(floor, row[0]) if row else floor
+        found = _summaries(connection, where, having, {"cut": cut}, limit)
+        if cut == floor or len(found) == limit:
+            return found
+        window *= 8
 
 
 def trace_summary(connection: sqlite3.Connection, trace_id: str) -> TraceSummary:
