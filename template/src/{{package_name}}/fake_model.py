@@ -51,6 +51,12 @@ class FakeChatModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "fake"
 
+    def __repr_args__(self) -> Any:
+        """Short. LangChain reprs each model instance once for its callbacks, and the
+        default repr compares every field with its default (~1 ms): evals pay that per
+        case, since each case gets a fake of its own."""
+        return [("model_name", self.model_name), ("script", f"{len(self.script)} replies")]
+
     @property
     def _identifying_params(self) -> dict[str, Any]:
         """What makes two fakes answer differently: part of LangChain's cache key."""

@@ -50,6 +50,13 @@ class Target(Protocol):
     async def __call__(self, case: Case, repeat: int) -> Output: ...
 
 
+class _UsageCounter(UsageMetadataCallbackHandler):
+    """Counts in the event loop's thread: a sync handler otherwise runs in a thread pool,
+    two hops per model call (~0.8 ms a case)."""
+
+    run_inline = True
+
+
 # One context variable registered once: LangChain's `get_usage_metadata_callback`
 # registers a new hook on every use, which would slow every later call of the process.
 _usage_handler: ContextVar[UsageMetadataCallbackHandler | None] = ContextVar(
@@ -61,7 +68,7 @@ register_configure_hook(_usage_handler, inheritable=True)
 @contextmanager
 def count_usage() -> Iterator[dict[str, tuple[int, int]]]:
     """Tokens used by every model call inside the block (this task only), per model."""
-    handler = UsageMetadataCallbackHandler()
+    handler = _UsageCounter()
     usage: dict[str, tuple[int, int]] = {}
     token = _usage_handler.set(handler)
     try:

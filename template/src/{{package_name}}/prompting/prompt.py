@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
@@ -17,6 +18,12 @@ from .spec import PYTHON_TYPES, PromptSpec
 #: Prompt bodies run sandboxed: a prompt file cannot reach Python objects it is not given.
 JINJA = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
 MESSAGE_TYPES = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+
+
+@lru_cache(maxsize=1024)
+def compiled(source: str) -> Template:
+    """A section's template, compiled once: compiling takes ~0.7 ms, rendering µs."""
+    return JINJA.from_string(source)
 
 
 @dataclass(frozen=True)
@@ -90,9 +97,16 @@ class Prompt:
         return users[-1] if users else None
 
     def _examples(self) -> list[BaseMessage]:
-        """Each example as a user turn (the user template, filled) and the assistant's answer."""
+        return list(self._example_messages)
+
+    @cached_property
+    def _example_messages(self) -> tuple[BaseMessage, ...]:
+        """Each example as a user turn (the user template, filled) and the assistant's answer.
+
+        The same for every call, so rendered once per prompt.
+        """
         if not self.spec.examples or self._last_user is None:
-            return []
+            return ()
         pairs: list[BaseMessage] = []
         for example in self.spec.examples:
             values = self.variables(example.input)
@@ -100,11 +114,11 @@ class Prompt:
                 example.output if isinstance(example.output, str) else json.dumps(example.output)
             )
             pairs += [HumanMessage(self._render(self._last_user, values)), AIMessage(answer)]
-        return pairs
+        return tuple(pairs)
 
     def _render(self, section: Section, values: dict[str, Any]) -> str:
         try:
-            return JINJA.from_string(section.template).render(values).strip()
+            return compiled(section.template).render(values).strip()
         except UndefinedError as error:
             raise PromptError(self.path, section.line, f"render failed: {error.message}") from error
         except TemplateError as error:
