@@ -79,6 +79,7 @@ def eval_command(
     from .models import MissingApiKeyError
     from .prompting import PromptError, load_prompts
     from .settings import get_settings
+    from .tracing.setup import traced
 
     folder = evals_dir or default_evals_dir()
     files = sorted((folder / "datasets").glob("*.jsonl"))
@@ -106,7 +107,7 @@ def eval_command(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(1) from error
 
-    with progress_bar(len(cases) * repeat) as advance:
+    with progress_bar(len(cases) * repeat) as advance, traced(settings, "eval"):
         run = asyncio.run(
             run_cases(
                 cases,

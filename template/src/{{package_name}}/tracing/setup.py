@@ -3,7 +3,7 @@ the LangChain handler and the budget guard.
 
 `setup_tracing(settings)` returns a `Tracing`; the API calls it in `create_app` (and shuts
 it down, flushing every span, when the app stops), each CLI command that calls a model
-wraps its work in `tracing.span(...)`. The provider is the app's own, not the global
+wraps its work in `traced(settings, "chat")`. The provider is the app's own, not the global
 one: two apps (or tests) in one process keep their spans apart.
 
 TRACING=off gives a `Tracing` with no provider, no handler and no exporter thread: a
@@ -136,6 +136,17 @@ def setup_tracing(settings: Settings, service_name: str = "app") -> Tracing:
         prices=settings.llm_prices,
     )
     return Tracing(settings, provider=provider, handler=handler, guard=guard, redact=redact)
+
+
+@contextmanager
+def traced(settings: Settings, name: str, service_name: str = "app") -> Iterator[Tracing]:
+    """Tracing for one CLI command: one trace (and one request budget), flushed at the end."""
+    tracing = setup_tracing(settings, service_name)
+    try:
+        with tracing.span(name, **{"app.command": name}):
+            yield tracing
+    finally:
+        tracing.shutdown()
 
 
 def exporters(settings: Settings) -> list[SpanExporter]:
