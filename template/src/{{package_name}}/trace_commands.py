@@ -8,13 +8,15 @@ are UTC.
 from __future__ import annotations
 
 import enum
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
+
+if TYPE_CHECKING:
+    import sqlite3
 
 traces_app = typer.Typer(
     help="Look at recorded traces: list, show one as a tree, cost, an HTML report.",
