@@ -2,8 +2,8 @@
 extra task per request) and they work the same for streamed responses.
 
 Order, outermost first (see `api/app.py`): request id, CORS, API key, per-client rate
-limit, body limit. Health checks (`/health*`) skip the key and the rate limit, so load
-balancers and orchestrators can probe without a key.
+limit; then FastAPI's own body limit (MAX_REQUEST_BYTES). Health checks (`/health*`)
+skip the key and the rate limit, so load balancers can probe without a key.
 """
 
 from __future__ import annotations
@@ -166,45 +166,6 @@ class ClientRateLimitMiddleware:
         await self.app(scope, receive, send)
 
 
-class BodyLimitMiddleware:
-    """413 for a body over the limit: refused by `Content-Length` before reading, and
-    counted while reading for chunked uploads that do not say their length.
-    """
-
-    def __init__(self, app: ASGIApp, limit: int, limits: dict[str, int] | None = None) -> None:
-        self.app = app
-        self.limit = limit
-        self.limits = limits or {}  # path -> its own limit (uploads)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        limit = self.limits.get(scope["path"], self.limit)
-        declared = _header(scope, b"content-length")
-        too_big = f"the request body is over {limit} bytes (MAX_REQUEST_BYTES)"
-        if declared and declared.isdigit() and int(declared) > limit:
-            return await _reply(send, 413, too_big)
-        received = 0
-        replied = False  # True once this middleware answered 413 itself
-
-        async def counting_receive() -> Message:
-            nonlocal received, replied
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > limit and not replied:
-                    replied = True
-                    await _reply(send, 413, too_big)
-            # Past the limit the app sees a client that went away, and stops reading.
-            return {"type": "http.disconnect"} if replied else message
-
-        async def guarded_send(message: Message) -> None:
-            if not replied:  # after our 413, whatever the app sends is dropped
-                await send(message)
-
-        await self.app(scope, counting_receive, guarded_send)
-
-
 def cors_options(origins: list[str]) -> dict[str, Any]:
     """Starlette's CORSMiddleware arguments: these origins, the API's methods and headers."""
     return {
@@ -215,11 +176,11 @@ def cors_options(origins: list[str]) -> dict[str, Any]:
     }
 
 
-def install_guards(
-    app: FastAPI, settings: Settings, body_limits: dict[str, int] | None = None
-) -> None:
-    """Add the guards the settings switch on; the last added runs first (outermost)."""
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_request_bytes, limits=body_limits)
+def install_guards(app: FastAPI, settings: Settings) -> None:
+    """Add the guards the settings switch on; the last added runs first (outermost).
+
+    The body limit is FastAPI's own (`FastAPI(max_body_size=...)`, see `api/app.py`).
+    """
     if settings.client_rate_limit_per_minute:
         app.add_middleware(
             ClientRateLimitMiddleware, per_minute=settings.client_rate_limit_per_minute
