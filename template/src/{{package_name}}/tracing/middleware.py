@@ -24,6 +24,14 @@ from .budget import BudgetExceededError
 from .setup import Tracing, setup_tracing
 
 Scope = dict[str, Any]
+TRACE_ID_HEADER = b"x-trace-id"
+#: The playground's pages and their files and reads: not traced, so they do not bury
+#: the traces of the requests people make from it.
+PLAYGROUND_PATHS = ("/", "/traces", "/playground")
+
+
+def is_playground_file(path: str) -> bool:
+    return path in PLAYGROUND_PATHS or path.startswith("/playground/")
 
 
 def install_tracing(app: FastAPI, settings: Settings, service_name: str) -> Tracing:
@@ -64,7 +72,7 @@ class TracingMiddleware:
         self.tracing = tracing
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or is_playground_file(scope["path"]):
             await self.app(scope, receive, send)
             return
         tracing = self.tracing
@@ -84,9 +92,14 @@ class TracingMiddleware:
         span = tracing.tracer.start_span(f"{method} {scope['path']}", attributes=attributes)
         status: list[int] = []
 
+        trace_id = f"{span.get_span_context().trace_id:032x}".encode()
+
         async def send_with_status(message: dict[str, Any]) -> None:
             if message["type"] == "http.response.start":
                 status.append(message["status"])
+                # The client can look its request up: the playground links to the trace.
+                headers = [*message.get("headers", []), (TRACE_ID_HEADER, trace_id)]
+                message = {**message, "headers": headers}
             await send(message)
 
         token = otel_context.attach(trace.set_span_in_context(span))

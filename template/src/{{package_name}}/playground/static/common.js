@@ -1,0 +1,96 @@
+// Shared by both pages: the API key, calls to the app's own API, readable errors, formats.
+"use strict";
+
+const $ = (id) => document.getElementById(id);
+
+// The API key (only when the app requires one) lives in this browser's localStorage.
+function setUpKeyBox() {
+  const input = $("api-key");
+  input.value = localStorage.getItem("apiKey") || "";
+  input.addEventListener("change", () => {
+    localStorage.setItem("apiKey", input.value.trim());
+    if (document.body.dataset.ready !== "true") location.reload(); // it failed without the key
+  });
+}
+
+function withKey(headers = {}) {
+  const key = localStorage.getItem("apiKey");
+  return key ? { ...headers, Authorization: `Bearer ${key}`, "X-API-Key": key } : headers;
+}
+
+// Name the usual failures plainly, then keep the server's own words.
+function explain(message) {
+  const kinds = [
+    [/budget/i, "Budget exceeded"],
+    [/\b401\b|\b403\b|api key|unauthori[sz]ed|forbidden/i, "Not authorised: enter the API key at the top"],
+    [/rate.?limit|\b429\b|too many requests/i, "Rate limited by the model provider"],
+    [/connect|timed? ?out|timeout|unavailable|unreachable|\b50[234]\b/i, "The model cannot be reached"],
+  ];
+  const kind = kinds.find(([pattern]) => pattern.test(message));
+  return kind ? `${kind[1]}. ${message}` : message;
+}
+
+// A non-2xx response as one readable line: FastAPI puts the reason in `detail`.
+async function errorText(response) {
+  let detail = response.statusText;
+  try {
+    const body = await response.json();
+    detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail ?? body);
+  } catch {
+    // not JSON: keep the status text
+  }
+  return explain(`${response.status} ${detail}`);
+}
+
+// fetch() that throws a readable Error for a network failure or a non-2xx status.
+async function call(path, options = {}) {
+  let response;
+  try {
+    response = await fetch(path, { ...options, headers: withKey(options.headers) });
+  } catch (error) {
+    throw new Error(`The app cannot be reached (${error.message}). Is the server running?`);
+  }
+  if (!response.ok) throw new Error(await errorText(response));
+  return response;
+}
+
+// Server-Sent Events from a fetch() response body: yields {event, data} as they arrive.
+async function* readEvents(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = "";
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, "\n");
+    let end;
+    while ((end = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let event = "message";
+      const data = [];
+      for (const line of block.split("\n")) {
+        if (line.startsWith("event:")) event = line.slice(6).trim();
+        else if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
+      }
+      if (data.length) yield { event, data: JSON.parse(data.join("\n")) };
+    }
+  }
+}
+
+function showNotice(message) {
+  $("notice").textContent = message;
+  $("notice").hidden = !message;
+}
+
+const formatMs = (ms) => (ms < 10000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
+function formatCost(usd, unpriced = 0) {
+  if (usd === null || usd === undefined) return unpriced ? "unknown (no price for this model)" : "-";
+  return `$${usd.toFixed(6)}${unpriced ? " + unpriced calls" : ""}`;
+}
+
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}

@@ -1,0 +1,282 @@
+// The chat page: chat (or agent) answers streamed token by token, prompts run with their
+// variables, documents uploaded (RAG apps), and per answer its latency, tokens, cost and
+// a link to its trace. It only talks to this app's API; common.js has the helpers.
+"use strict";
+
+let config = null;
+let prompts = [];
+const history = []; // the chat so far, sent with each /chat/stream request
+let threadId = null; // the agent's conversation
+
+function addMessage(role, text) {
+  const item = element("li", role);
+  item.append(element("div", "text", text));
+  $("messages").append(item);
+  item.scrollIntoView({ block: "end" });
+  return item;
+}
+
+function showError(item, error) {
+  item.classList.add("failed");
+  const box = element("p", "error", error.message);
+  box.setAttribute("role", "alert");
+  item.append(box);
+}
+
+// Latency and tokens now; the cost once the trace is in the store (spans are batched).
+// The trace id comes from the response's X-Trace-Id header (absent when tracing is off).
+function addMeta(item, { started, usage, traceId }) {
+  const meta = element("div", "meta");
+  meta.append(element("span", "latency", `latency ${formatMs(performance.now() - started)}`));
+  meta.append(
+    element("span", "tokens", `${usage.total_tokens} tokens (${usage.input_tokens} in, ${usage.output_tokens} out)`),
+  );
+  const traced = traceId && config.tracing; // spans in the local store, which has the cost
+  const cost = element("span", "cost", traced ? "cost: waiting for the trace" : "cost: not traced locally");
+  meta.append(cost);
+  if (traced) {
+    const link = element("a", "trace-link", "trace");
+    link.href = `/traces?id=${traceId}`;
+    meta.append(link);
+    fillCost(cost, traceId);
+  }
+  item.append(meta);
+}
+
+async function fillCost(target, traceId) {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const response = await fetch(`/playground/traces/${traceId}`, { headers: withKey() });
+    if (response.ok) {
+      const trace = await response.json();
+      target.textContent = `cost ${formatCost(trace.cost_usd, trace.unpriced)}`;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  target.textContent = "cost: no trace recorded for this request";
+}
+
+// RAG apps: the passages behind the answer, from /search (the same search that grounded it).
+async function addSources(item, question, sources) {
+  const box = element("details", "sources");
+  box.open = true;
+  box.append(element("summary", "", `Sources (${sources.length})`));
+  const list = element("ul");
+  box.append(list);
+  item.append(box);
+  let hits = [];
+  try {
+    const response = await call(`/search?q=${encodeURIComponent(question)}`);
+    hits = (await response.json()).results;
+  } catch (error) {
+    list.append(element("li", "error", `Snippets unavailable: ${error.message}`));
+  }
+  for (const source of sources) {
+    const hit = hits.find((h) => h.source === source);
+    const entry = element("li");
+    entry.append(element("code", "source", source));
+    if (hit) entry.append(element("q", "snippet", hit.text.slice(0, 240)));
+    list.append(entry);
+  }
+}
+
+function addStep(item, data) {
+  let steps = item.querySelector(".steps");
+  if (!steps) {
+    steps = element("ol", "steps");
+    item.prepend(steps);
+  }
+  const step = element("li", "step");
+  step.dataset.id = data.id;
+  step.append(element("span", "tool", data.name));
+  step.append(element("code", "args", JSON.stringify(data.args)));
+  step.append(element("output", "result", "running..."));
+  steps.append(step);
+}
+
+function finishStep(item, data) {
+  const step = [...item.querySelectorAll(".step")].find((s) => s.dataset.id === data.id);
+  if (!step) return;
+  const result = step.querySelector(".result");
+  result.textContent = data.result ?? "";
+  result.classList.toggle("error", data.error);
+}
+
+async function ask(question) {
+  const agent = config.agent && document.querySelector("input[name=mode]:checked").value === "agent";
+  addMessage("user", question);
+  const item = addMessage("assistant", "");
+  item.classList.add("pending");
+  const text = item.querySelector(".text");
+  const started = performance.now();
+  const body = agent ? { message: question, thread_id: threadId } : { message: question, history };
+  let final = null;
+  let response;
+  try {
+    response = await call(agent ? "/agent/stream" : "/chat/stream", {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    for await (const { event, data } of readEvents(response)) {
+      if (event === "token") text.textContent += data.text;
+      else if (event === "tool_call") addStep(item, data);
+      else if (event === "tool_result") finishStep(item, data);
+      else if (event === "final") final = data;
+      else if (event === "error") throw new Error(explain(data.message));
+    }
+    if (!final) throw new Error("The answer stopped before it was complete (the stream closed early).");
+  } catch (error) {
+    showError(item, error);
+    return;
+  } finally {
+    item.classList.remove("pending");
+  }
+  text.textContent = final.answer;
+  if (agent) threadId = final.thread_id;
+  else history.push({ role: "user", content: question }, { role: "assistant", content: final.answer });
+  addMeta(item, { started, usage: final.usage, traceId: response.headers.get("x-trace-id") });
+  if (final.sources && final.sources.length) addSources(item, question, final.sources);
+}
+
+// --- Prompts ------------------------------------------------------------------------
+
+function pickedPrompt() {
+  return prompts[Number($("prompt-select").value)];
+}
+
+function showPromptForm() {
+  const prompt = pickedPrompt();
+  $("prompt-description").textContent = prompt ? prompt.description : "";
+  const box = $("prompt-vars");
+  box.replaceChildren();
+  for (const variable of prompt ? prompt.variables : []) {
+    const label = element("label", "variable");
+    const title = `${variable.name} (${variable.type}${variable.required ? "" : ", optional"})`;
+    label.append(element("span", "", title));
+    const input = element(variable.type === "boolean" ? "input" : "textarea");
+    if (variable.type === "boolean") input.type = "checkbox";
+    else input.rows = variable.type === "string" ? 3 : 1;
+    input.name = variable.name;
+    input.dataset.type = variable.type;
+    input.placeholder = variable.description || (variable.default != null ? String(variable.default) : "");
+    label.append(input);
+    box.append(label);
+  }
+}
+
+// The form's values as the prompt's types: text as it is, anything else read as JSON.
+function promptVariables() {
+  const values = {};
+  for (const input of $("prompt-vars").querySelectorAll("[name]")) {
+    const type = input.dataset.type;
+    if (type === "boolean") values[input.name] = input.checked;
+    else if (input.value === "") continue; // optional ones take their default
+    else if (type === "string") values[input.name] = input.value;
+    else {
+      try {
+        values[input.name] = JSON.parse(input.value);
+      } catch {
+        throw new Error(`${input.name} must be ${type} (JSON), not ${JSON.stringify(input.value)}`);
+      }
+    }
+  }
+  return values;
+}
+
+async function runPrompt() {
+  const prompt = pickedPrompt();
+  const item = addMessage("assistant", "");
+  item.classList.add("pending");
+  const started = performance.now();
+  try {
+    const variables = promptVariables();
+    item.before(addMessage("user", `${prompt.name} v${prompt.version} (${prompt.variant}) ${JSON.stringify(variables)}`));
+    const response = await call(`/prompts/${prompt.name}/run`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ variables, variant: prompt.variant }),
+    });
+    const result = await response.json();
+    const output = result.output;
+    item.querySelector(".text").textContent = typeof output === "string" ? output : JSON.stringify(output, null, 2);
+    addMeta(item, { started, usage: result.usage, traceId: response.headers.get("x-trace-id") });
+  } catch (error) {
+    showError(item, error);
+  } finally {
+    item.classList.remove("pending");
+  }
+}
+
+async function loadPrompts() {
+  prompts = await (await call("/prompts")).json();
+  const select = $("prompt-select");
+  prompts.forEach((p, index) => {
+    const variant = p.variant === "default" ? "" : ` (${p.variant})`;
+    select.append(new Option(`${p.name} v${p.version}${variant}${p.active ? "" : " - inactive"}`, index));
+  });
+  showPromptForm();
+}
+
+// --- Documents (RAG apps) -------------------------------------------------------------
+
+async function upload() {
+  const file = $("upload-file").files[0];
+  const status = $("upload-status");
+  if (!file) {
+    status.textContent = "Choose a file first.";
+    return;
+  }
+  status.textContent = `Uploading ${file.name}...`;
+  try {
+    const response = await call(`/ingest?filename=${encodeURIComponent(file.name)}`, { method: "POST", body: file });
+    const result = await response.json();
+    const chunks = `${result.chunks} chunk${result.chunks === 1 ? "" : "s"}`;
+    status.textContent = `${result.source}: ${result.status}, ${chunks}. ${result.message}`.trim();
+  } catch (error) {
+    status.textContent = error.message;
+    status.classList.add("error");
+  }
+}
+
+// --- Start ----------------------------------------------------------------------------
+
+async function start() {
+  setUpKeyBox();
+  $("chat-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    const question = $("question").value.trim();
+    if (!question) return;
+    $("question").value = "";
+    ask(question);
+  });
+  $("question").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      $("chat-form").requestSubmit();
+    }
+  });
+  $("prompt-select").addEventListener("change", showPromptForm);
+  $("prompt-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    runPrompt();
+  });
+  $("upload-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    upload();
+  });
+  try {
+    config = await (await call("/playground/config")).json();
+    document.title = `${config.project} playground`;
+    $("title").textContent = config.project;
+    $("model").textContent = `${config.provider}:${config.model}`;
+    $("mode-box").hidden = !config.agent;
+    $("upload-panel").hidden = !config.rag;
+    await loadPrompts();
+    document.body.dataset.ready = "true";
+  } catch (error) {
+    showNotice(`The playground could not start: ${error.message}`);
+  }
+}
+
+start();
