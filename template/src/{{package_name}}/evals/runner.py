@@ -219,32 +219,33 @@ async def run_cases(
     When the run is cancelled (Ctrl-C under `asyncio.run`), the cases still running are
     cancelled and the finished ones are returned, marked `interrupted`.
     """
-    limit = asyncio.Semaphore(concurrency)
+    runs = [(case, number) for case in cases for number in range(repeat)]
+    results: list[CaseResult | None] = [None] * len(runs)
+    jobs = iter(enumerate(runs))
 
-    async def bounded(case: Case, number: int) -> CaseResult:
-        async with limit:
-            target = targets.get(case.target)
-            if target is None:
-                result = CaseResult(
-                    case, error=f"this app has no {case.target!r} target", repeat=number
-                )
-            else:
-                result = await run_case(
-                    case, target, repeat=number, timeout_s=timeout_s, judge=judge, price=price
-                )
-        on_result(result)
-        return result
+    async def one(case: Case, number: int) -> CaseResult:
+        target = targets.get(case.target)
+        if target is None:
+            return CaseResult(case, error=f"this app has no {case.target!r} target", repeat=number)
+        return await run_case(
+            case, target, repeat=number, timeout_s=timeout_s, judge=judge, price=price
+        )
 
-    tasks = [
-        asyncio.ensure_future(bounded(case, number)) for case in cases for number in range(repeat)
-    ]
+    async def worker() -> None:
+        # Workers share one iterator of jobs. (Not one task per case behind a semaphore:
+        # asyncio.Semaphore scans its waiters on every acquire, quadratic in the cases.)
+        for index, (case, number) in jobs:
+            result = await one(case, number)
+            results[index] = result
+            on_result(result)
+
+    workers = [asyncio.ensure_future(worker()) for _ in range(min(concurrency, len(runs)))]
     interrupted = False
     try:
-        await asyncio.gather(*tasks)
+        await asyncio.gather(*workers)
     except asyncio.CancelledError:
         interrupted = True
-        for task in tasks:
+        for task in workers:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    finished = [t.result() for t in tasks if t.done() and not t.cancelled()]
-    return Run(finished, interrupted, planned=len(tasks))
+        await asyncio.gather(*workers, return_exceptions=True)
+    return Run([r for r in results if r is not None], interrupted, planned=len(runs))
