@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from ...models import model_for_prompt
 from ...prompting import Prompt, PromptError, ThoughtAnswer, run_prompt
+from ...tracing.budget import BudgetExceededError
 from ..deps import PromptModelsDep, PromptsDep, SettingsDep
 from ..schemas import PromptInfo, UsageInfo
 
@@ -106,6 +107,8 @@ async def run(
             output = await run_prompt(model, prompt, prompt.variables(body.variables))
     except PromptError as error:
         raise HTTPException(422, str(error)) from error
+    except BudgetExceededError:
+        raise  # the app's handler answers 429, with Retry-After for the daily budget
     except Exception as error:  # the model or provider failed: say which way
         raise HTTPException(502, f"{type(error).__name__}: {error}") from error
     latency_ms = (time.perf_counter() - started) * 1000
