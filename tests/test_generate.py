@@ -51,6 +51,21 @@ def test_ci_none_has_no_workflow_and_github_has_one(render: Render) -> None:
     assert "make lint" in commands
 
 
+def test_ci_runs_the_evals_offline_and_against_the_real_provider_when_keyed(
+    render: Render,
+) -> None:
+    workflow = render("an", ci="github", provider="anthropic") / ".github" / "workflows"
+    jobs = yaml.safe_load((workflow / "ci.yml").read_text())["jobs"]
+    offline = [step.get("run") or "" for step in jobs["test"]["steps"]]
+    assert any("eval --markdown" in run for run in offline)
+    real = jobs["eval-real-provider"]
+    assert real["env"]["ANTHROPIC_API_KEY"] == "${{ secrets.ANTHROPIC_API_KEY }}"
+    assert all(step["if"] == "env.ANTHROPIC_API_KEY != ''" for step in real["steps"])
+    assert "eval --no-cache" in real["steps"][-1]["run"]
+    ollama = render("ol", ci="github", provider="ollama") / ".github" / "workflows"
+    assert "eval-real-provider" not in yaml.safe_load((ollama / "ci.yml").read_text())["jobs"]
+
+
 def test_pgvector_projects_test_against_a_pgvector_service_in_ci(render: Render) -> None:
     workflow = render("pg", ci="github", rag=True, rag_store="pgvector") / ".github"
     job = yaml.safe_load((workflow / "workflows" / "ci.yml").read_text())["jobs"]["test"]
