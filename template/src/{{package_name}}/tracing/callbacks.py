@@ -7,18 +7,22 @@ found in `active_handler`, a context variable that `Tracing.activate()` sets for
 request or a CLI command. So no model, chain or graph needs a `callbacks=` argument, and
 outside an active context (or with TRACING=off) nothing is attached at all.
 
-It runs inline (`run_inline`), on the caller's thread and context: starting and ending
-a span costs tens of microseconds, less than handing the event to a thread pool, and the
-current span (the request's) is visible. Span export happens off-thread, in the SDK's
-`BatchSpanProcessor`.
+It runs inline (`run_inline`), on the caller's thread and context, so it must be cheap:
+a model call may not pay more than a few microseconds for it. So a run does not become
+a live SDK `Span` (a lock, attribute validation and a sampler per call, ~40 µs with its
+end): its start is a small record (ids drawn at once, so children know their parent), and
+its end builds the one finished `ReadableSpan` the SDK's processors take. Those are the
+app's `BatchSpanProcessor`s: export, to SQLite or OTLP, happens on their thread.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -26,7 +30,10 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 from opentelemetry import trace
-from opentelemetry.trace import Span, Status, StatusCode, Tracer
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
+from opentelemetry.sdk.util.instrumentation import InstrumentationScope
+from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
 
 from . import attributes as attr
 from .cost import ModelPrice, cost_usd
@@ -50,6 +57,23 @@ MAX_CONTENT_CHARS = 20_000
 ROLES = {"human": "user", "ai": "assistant", "AIMessageChunk": "assistant"}
 
 
+SCOPE = InstrumentationScope(__name__)
+UNSET = Status(StatusCode.UNSET)  # success, as OpenTelemetry instrumentations leave it
+SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+
+
+@dataclass(slots=True)
+class OpenRun:
+    """A run that has started: what its span will be made of when it ends."""
+
+    name: str
+    context: SpanContext
+    parent: SpanContext | None
+    start_ns: int
+    attributes: dict[str, Any]
+    first_token_ns: int | None = None
+
+
 class TracingCallbackHandler(BaseCallbackHandler):
     """Opens a span at each run's start and closes it at its end, keyed by run id."""
 
@@ -58,22 +82,23 @@ class TracingCallbackHandler(BaseCallbackHandler):
 
     def __init__(
         self,
-        tracer: Tracer,
+        processors: Sequence[SpanProcessor],
+        resource: Resource,
         *,
         provider: str,
         record_content: bool,
         redact: Callable[[str], str],
         prices: Mapping[str, ModelPrice] | None = None,
     ) -> None:
-        self.tracer = tracer
+        self.processors = list(processors)
+        self.resource = resource
         self.provider = provider
         self.record_content = record_content
         self.redact = redact
         self.prices = prices or {}
-        self._spans: dict[UUID, Span] = {}
+        self._runs: dict[UUID, OpenRun] = {}
         #: Hidden runs: their children attach to the nearest visible ancestor (or None).
-        self._aliases: dict[UUID, Span | None] = {}
-        self._started_ns: dict[UUID, int] = {}  # streamed model calls awaiting a token
+        self._aliases: dict[UUID, SpanContext | None] = {}
         self._agents: set[UUID] = set()  # graph runs already marked as agents
 
     # --- Model calls ---------------------------------------------------------------
@@ -108,7 +133,6 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 [[_message_dict(m) for m in batch] for batch in messages]
             )
         self._start(run_id, parent_run_id, f"chat {model}", attributes)
-        self._started_ns[run_id] = time.perf_counter_ns()
 
     def on_llm_start(
         self,
@@ -124,50 +148,49 @@ class TracingCallbackHandler(BaseCallbackHandler):
         self.on_chat_model_start(
             serialized, [], run_id=run_id, parent_run_id=parent_run_id, metadata=metadata
         )
-        if self.record_content and (span := self._spans.get(run_id)) is not None:
-            span.set_attribute(attr.INPUT, self._content(prompts))
+        if self.record_content and (run := self._runs.get(run_id)) is not None:
+            run.attributes[attr.INPUT] = self._content(prompts)
 
     def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
-        started = self._started_ns.pop(run_id, None)
-        if started is not None and (span := self._spans.get(run_id)) is not None:
-            elapsed_ms = (time.perf_counter_ns() - started) / 1e6
-            span.set_attribute(attr.TIME_TO_FIRST_TOKEN_MS, round(elapsed_ms, 3))
+        run = self._runs.get(run_id)
+        if run is not None and run.first_token_ns is None:
+            run.first_token_ns = time.time_ns()
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        self._started_ns.pop(run_id, None)
-        span = self._spans.pop(run_id, None)
-        if span is None:
+        run = self._runs.get(run_id)
+        if run is None:
             return
         generation = response.generations[0][0] if response.generations else None
         message = generation.message if isinstance(generation, ChatGeneration) else None
         usage = getattr(message, "usage_metadata", None) or {}
         metadata = getattr(message, "response_metadata", None) or {}
-        request_model = span.attributes.get(attr.REQUEST_MODEL)  # type: ignore[attr-defined]
+        attributes = run.attributes
+        request_model = attributes[attr.REQUEST_MODEL]
         model = str(metadata.get("model_name") or metadata.get("model") or request_model)
-        input_tokens = usage.get("input_tokens")
-        output_tokens = usage.get("output_tokens")
-        attributes: dict[str, Any] = {attr.RESPONSE_MODEL: model}
+        attributes[attr.RESPONSE_MODEL] = model
         reasons = [str(metadata[k]) for k in FINISH_REASON_KEYS if metadata.get(k)]
         if reasons:
             attributes[attr.FINISH_REASONS] = reasons
+        input_tokens = usage.get("input_tokens")
+        output_tokens = usage.get("output_tokens")
         if input_tokens is not None and output_tokens is not None:
             attributes[attr.INPUT_TOKENS] = input_tokens
             attributes[attr.OUTPUT_TOKENS] = output_tokens
             cost = cost_usd(model, self.provider, input_tokens, output_tokens, self.prices)
             if cost is None and model != request_model:
-                cost = cost_usd(
-                    str(request_model), self.provider, input_tokens, output_tokens, self.prices
-                )
+                tokens = (input_tokens, output_tokens)
+                cost = cost_usd(request_model, self.provider, *tokens, self.prices)
             if cost is not None:
                 attributes[attr.COST_USD] = cost
+        if run.first_token_ns is not None:
+            ttft_ms = (run.first_token_ns - run.start_ns) / 1e6
+            attributes[attr.TIME_TO_FIRST_TOKEN_MS] = round(ttft_ms, 3)
+        output = None
         if self.record_content and generation is not None:
             output = _message_dict(message) if message is not None else generation.text
-            attributes[attr.OUTPUT] = self._content(output)
-        span.set_attributes(attributes)
-        span.end()
+        self._end(run_id, output)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._started_ns.pop(run_id, None)
         self._fail(run_id, error)
 
     # --- Chains and agent steps ------------------------------------------------------
@@ -201,15 +224,16 @@ class TracingCallbackHandler(BaseCallbackHandler):
 
     def _mark_agent(self, run_id: UUID) -> None:
         """The graph run becomes an `invoke_agent` span, named after the graph."""
-        span = self._spans.get(run_id)
-        if span is None:
+        run = self._runs.get(run_id)
+        if run is None:
             return
         self._agents.add(run_id)
-        name = getattr(span, "name", "agent")
-        span.set_attributes(
-            {attr.KIND: "agent", attr.OPERATION: "invoke_agent", attr.AGENT_NAME: name}
-        )
-        span.update_name(f"invoke_agent {name}")
+        run.attributes |= {
+            attr.KIND: "agent",
+            attr.OPERATION: "invoke_agent",
+            attr.AGENT_NAME: run.name,
+        }
+        run.name = f"invoke_agent {run.name}"
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         if self._aliases.pop(run_id, False) is not False:
@@ -269,9 +293,9 @@ class TracingCallbackHandler(BaseCallbackHandler):
         self._start(run_id, parent_run_id, f"retrieval {name}", attributes)
 
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
-        span = self._spans.get(run_id)
-        if span is not None:
-            span.set_attribute("app.retrieval.documents", len(documents))
+        run = self._runs.get(run_id)
+        if run is not None:
+            run.attributes["app.retrieval.documents"] = len(documents)
         output = [getattr(d, "page_content", d) for d in documents]
         self._end(run_id, output)
 
@@ -280,11 +304,17 @@ class TracingCallbackHandler(BaseCallbackHandler):
 
     # --- Spans -------------------------------------------------------------------------
 
-    def _parent(self, parent_run_id: UUID | None) -> Span | None:
-        if parent_run_id is None:
-            return None
-        span = self._spans.get(parent_run_id)
-        return span if span is not None else self._aliases.get(parent_run_id)
+    def _parent(self, parent_run_id: UUID | None) -> SpanContext | None:
+        """The parent run's span; for a root run, the span current in this context (the
+        request's, the command's), if any."""
+        if parent_run_id is not None:
+            run = self._runs.get(parent_run_id)
+            if run is not None:
+                return run.context
+            if parent_run_id in self._aliases:
+                return self._aliases[parent_run_id]
+        current = trace.get_current_span().get_span_context()
+        return current if current.is_valid else None
 
     def _start(
         self,
@@ -294,26 +324,37 @@ class TracingCallbackHandler(BaseCallbackHandler):
         attributes: dict[str, Any],
     ) -> None:
         parent = self._parent(parent_run_id)
-        # No parent run: the span current in this context (the request's, the command's).
-        context = trace.set_span_in_context(parent) if parent is not None else None
-        self._spans[run_id] = self.tracer.start_span(name, context, attributes=attributes)
+        trace_id = parent.trace_id if parent is not None else random.getrandbits(128)
+        context = SpanContext(trace_id, random.getrandbits(64), False, SAMPLED)
+        self._runs[run_id] = OpenRun(name, context, parent, time.time_ns(), attributes)
 
-    def _end(self, run_id: UUID, output: Any) -> None:
-        span = self._spans.pop(run_id, None)
-        if span is None:
+    def _end(self, run_id: UUID, output: Any, status: Status = UNSET) -> None:
+        run = self._runs.pop(run_id, None)
+        if run is None:
             return
-        if self.record_content:
-            span.set_attribute(attr.OUTPUT, self._content(output))
-        span.end()
+        if self.record_content and output is not None:
+            run.attributes[attr.OUTPUT] = self._content(output)
+        span = ReadableSpan(
+            run.name,
+            run.context,
+            run.parent,
+            self.resource,
+            run.attributes,
+            status=status,
+            start_time=run.start_ns,
+            end_time=time.time_ns(),
+            instrumentation_scope=SCOPE,
+        )
+        for processor in self.processors:
+            processor.on_end(span)
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
-        span = self._spans.pop(run_id, None)
-        if span is None:
+        run = self._runs.get(run_id)
+        if run is None:
             return
+        run.attributes[attr.ERROR_TYPE] = type(error).__name__
         message = self.redact(str(error))[:2_000]
-        span.set_attribute(attr.ERROR_TYPE, type(error).__name__)
-        span.set_status(Status(StatusCode.ERROR, message))
-        span.end()
+        self._end(run_id, None, Status(StatusCode.ERROR, message))
 
     def _content(self, value: Any) -> str:
         """Contents as redacted JSON text, cut at MAX_CONTENT_CHARS."""

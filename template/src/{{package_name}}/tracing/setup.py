@@ -125,11 +125,14 @@ def setup_tracing(settings: Settings, service_name: str = "app") -> Tracing:
     if not settings.tracing:
         return Tracing(settings, guard=guard, redact=redact)
     name = os.environ.get("OTEL_SERVICE_NAME") or service_name
-    provider = TracerProvider(resource=Resource.create({"service.name": name}))
-    for exporter in exporters(settings):
-        provider.add_span_processor(BatchSpanProcessor(exporter, **_batch_options()))
+    resource = Resource.create({"service.name": name})
+    provider = TracerProvider(resource=resource)
+    processors = [BatchSpanProcessor(e, **_batch_options()) for e in exporters(settings)]
+    for processor in processors:
+        provider.add_span_processor(processor)
     handler = TracingCallbackHandler(
-        provider.get_tracer(__name__),
+        processors,
+        resource,
         provider=settings.llm_provider,
         record_content=settings.trace_content,
         redact=redact,
