@@ -1,4 +1,9 @@
-"""Typed dependencies, so handlers take plain parameters and tests can override them."""
+"""Typed dependencies, so handlers take plain parameters and tests can override them.
+
+They are `async def` although they do not await: FastAPI runs a plain `def` dependency
+in a worker thread, and these run on every request (about 20 thread hops per /chat
+before, for reading attributes).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from ..prompting import PromptLibrary
 from ..settings import Settings
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
@@ -26,16 +31,16 @@ def check_message_length(message: str, settings: Settings) -> None:
         )
 
 
-def get_prompts(request: Request) -> PromptLibrary:
+async def get_prompts(request: Request) -> PromptLibrary:
     return request.app.state.prompts
 
 
-def get_prompt_models(request: Request) -> dict[str, BaseChatModel]:
+async def get_prompt_models(request: Request) -> dict[str, BaseChatModel]:
     """The model for each prompt: the chat model, or one with the prompt's own settings."""
     return request.app.state.prompt_models
 
 
-def get_context_finder(request: Request) -> ContextFinder | None:
+async def get_context_finder(request: Request) -> ContextFinder | None:
     """Set by RAG apps, to ground chat answers in retrieved passages; None otherwise."""
     return getattr(request.app.state, "find_context", None)
 

@@ -30,7 +30,7 @@ def to_langchain(history: list[ChatMessage]) -> list[BaseMessage]:
     return [HumanMessage(m.content) if m.role == "user" else AIMessage(m.content) for m in history]
 
 
-def checked(request: ChatRequest, settings: SettingsDep) -> ChatRequest:
+async def checked(request: ChatRequest, settings: SettingsDep) -> ChatRequest:
     check_message_length(request.message, settings)
     return request
 
