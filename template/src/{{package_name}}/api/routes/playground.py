@@ -117,7 +117,7 @@ def list_traces(
 
 @router.get("/playground/traces/{trace_id}")
 def get_trace(trace_id: str, settings: SettingsDep) -> dict[str, Any]:
-    """One trace as a tree; 404 until its spans are written (they are batched)."""
+    """One trace as a tree; 404 until its first spans are written (they are batched)."""
     try:
         connection = query.open_store(settings.trace_path)
     except query.TraceQueryError as error:
@@ -129,4 +129,8 @@ def get_trace(trace_id: str, settings: SettingsDep) -> dict[str, Any]:
         raise HTTPException(404, str(error)) from error
     finally:
         connection.close()
-    return summary(trace) | {"spans": [span_tree(root, trace.start_ns) for root in roots]}
+    # Spans are written as they end, the request's own last: until it is in, a root
+    # still has a parent that is not stored, and the page waits for the rest.
+    complete = all(root.parent_id is None for root in roots)
+    tree = [span_tree(root, trace.start_ns) for root in roots]
+    return summary(trace) | {"complete": complete, "spans": tree}

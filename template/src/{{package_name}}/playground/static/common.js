@@ -94,3 +94,17 @@ function element(tag, className, text) {
   if (text !== undefined) node.textContent = text;
   return node;
 }
+
+// A trace as GET /playground/traces/{id} gives it, once all its spans are written (they
+// are batched, the request's own last); what there is after ~6 s; null if none.
+async function fetchTrace(traceId) {
+  let trace = null;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const response = await fetch(`/playground/traces/${encodeURIComponent(traceId)}`, { headers: withKey() });
+    if (response.ok) trace = await response.json();
+    else if (response.status !== 404) throw new Error(await errorText(response));
+    if (trace && trace.complete) break;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  return trace;
+}

@@ -44,16 +44,8 @@ function addMeta(item, { started, usage, traceId }) {
 }
 
 async function fillCost(target, traceId) {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const response = await fetch(`/playground/traces/${traceId}`, { headers: withKey() });
-    if (response.ok) {
-      const trace = await response.json();
-      target.textContent = `cost ${formatCost(trace.cost_usd, trace.unpriced)}`;
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  target.textContent = "cost: no trace recorded for this request";
+  const trace = await fetchTrace(traceId);
+  target.textContent = trace ? `cost ${formatCost(trace.cost_usd, trace.unpriced)}` : "cost: no trace recorded";
 }
 
 // RAG apps: the passages behind the answer, from /search (the same search that grounded it).

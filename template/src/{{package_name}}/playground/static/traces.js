@@ -56,21 +56,15 @@ function spanNode(span, total) {
 }
 
 async function showTrace(traceId) {
-  // Spans are written in batches: a trace opened right after its request may lag a little.
-  let response;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    response = await fetch(`/playground/traces/${encodeURIComponent(traceId)}`, { headers: withKey() });
-    if (response.status !== 404) break;
-    await new Promise((resolve) => setTimeout(resolve, 300));
-  }
-  if (!response.ok) throw new Error(await errorText(response));
-  const trace = await response.json();
+  const trace = await fetchTrace(traceId);
+  if (!trace) throw new Error(`No trace ${traceId} in the local store (TRACING=local writes it).`);
   $("trace").hidden = false;
   $("trace-title").textContent = `${trace.name} (${trace.trace_id})`;
   $("trace-summary").textContent =
     `${trace.started} UTC - ${formatMs(trace.duration_ms)} - ${trace.span_count} spans - ` +
     `${trace.calls} model calls - ${trace.input_tokens + trace.output_tokens} tokens - ` +
-    `cost ${formatCost(trace.cost_usd, trace.unpriced)}`;
+    `cost ${formatCost(trace.cost_usd, trace.unpriced)}` +
+    (trace.complete ? "" : " - still being written: reload for the rest");
   const total = Math.max(trace.duration_ms, 0.001);
   $("tree").replaceChildren(...trace.spans.map((span) => spanNode(span, total)));
 }
