@@ -44,8 +44,12 @@ function addMeta(item, { started, usage, traceId }) {
 }
 
 async function fillCost(target, traceId) {
-  const trace = await fetchTrace(traceId);
-  target.textContent = trace ? `cost ${formatCost(trace.cost_usd, trace.unpriced)}` : "cost: no trace recorded";
+  try {
+    const trace = await fetchTrace(traceId);
+    target.textContent = trace ? `cost ${formatCost(trace.cost_usd, trace.unpriced)}` : "cost: no trace recorded";
+  } catch (error) {
+    target.textContent = `cost: ${error.message}`;
+  }
 }
 
 // RAG apps: the passages behind the answer, from /search (the same search that grounded it).
@@ -101,7 +105,8 @@ async function ask(question) {
   item.classList.add("pending");
   const text = item.querySelector(".text");
   const started = performance.now();
-  const body = agent ? { message: question, thread_id: threadId } : { message: question, history };
+  // The API takes at most 50 history messages: send the latest.
+  const body = agent ? { message: question, thread_id: threadId } : { message: question, history: history.slice(-50) };
   let final = null;
   let response;
   try {
@@ -119,7 +124,8 @@ async function ask(question) {
     }
     if (!final) throw new Error("The answer stopped before it was complete (the stream closed early).");
   } catch (error) {
-    showError(item, error);
+    // A TypeError here is the connection dropping mid-stream; the rest are worded already.
+    showError(item, error instanceof TypeError ? new Error(`The connection to the app was lost (${error.message}).`) : error);
     return;
   } finally {
     item.classList.remove("pending");
