@@ -20,11 +20,12 @@ from __future__ import annotations
 import json
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
@@ -377,3 +378,25 @@ def _is_plumbing(tags: list[str], metadata: dict[str, Any]) -> bool:
     if HIDDEN_TAG in tags:
         return True
     return "langgraph_node" in metadata and any(t.startswith("seq:step:") for t in tags)
+
+
+@contextmanager
+def retrieval_span(query: str, name: str = "retriever") -> Iterator[list[str]]:
+    """A search outside LangChain (the app's own retriever) as a retrieval span.
+
+    Append the found passages' text to the yielded list: their number is recorded, and
+    their text with TRACE_CONTENT=true. Nothing happens when tracing is not active.
+    """
+    handler = active_handler.get()
+    found: list[str] = []
+    if not isinstance(handler, TracingCallbackHandler):
+        yield found
+        return
+    run_id = uuid4()
+    handler.on_retriever_start({}, query, run_id=run_id, name=name)
+    try:
+        yield found
+    except BaseException as error:
+        handler.on_retriever_error(error, run_id=run_id)
+        raise
+    handler.on_retriever_end(found, run_id=run_id)

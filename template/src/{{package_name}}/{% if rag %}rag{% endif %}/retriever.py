@@ -15,6 +15,7 @@ from typing import Literal
 from langchain_core.embeddings import Embeddings
 
 from ..settings import Settings
+from ..tracing.callbacks import retrieval_span
 from .embeddings import build_embeddings, embed_query, embedding_name
 from .store import Filter, Hit, Store, open_store
 
@@ -65,6 +66,12 @@ class Retriever:
     ) -> list[Hit]:
         k = k or self.settings.rag_top_k
         mode = mode or self.settings.rag_search
+        with retrieval_span(query, f"{mode} search") as found:  # a span when traced
+            hits = self._search(query, k, where, mode)
+            found += [hit.chunk.text for hit in hits]
+        return hits
+
+    def _search(self, query: str, k: int, where: Filter | None, mode: SearchMode) -> list[Hit]:
         if mode == "keyword":
             return self.store.keyword_search(query, k, where)
         vector_hits = self.store.search(embed_query(self.embeddings, query), max(k, 20), where)
