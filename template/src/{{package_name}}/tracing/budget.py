@@ -1,11 +1,11 @@
 """Cost budgets: once a request, or the day, has cost its budget, model calls are refused.
 
-`BudgetGuard` is a LangChain callback handler attached like the tracing one (a
-configure hook, set per request or command by `Tracing.activate()`), with
-`raise_error = True`: raising in `on_chat_model_start` stops the call before anything
-is sent to the provider. Its hook is registered after the tracing handler's, so it runs
-last: no other handler's start is skipped, and the refused call's span is closed as an
-error. Each finished call's cost is added to the request's spend
+With tracing on, the tracing handler checks the budgets (`BudgetGuard.check`) and
+counts each call's cost (`BudgetGuard.add`) itself. With TRACING=off, `BudgetGuard` is
+a LangChain callback handler of its own, attached the same way (a configure hook, set
+per request or command by `Tracing.activate()`). Either way, raising in
+`on_chat_model_start` (with `raise_error = True`) stops the call before anything is
+sent to the provider. Each finished call's cost is added to the request's spend
 (a `RequestSpend` in a context variable, so concurrent requests never mix) and to the
 day's.
 
@@ -34,7 +34,6 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
-from .callbacks import active_handler
 from .cost import ModelPrice, cost_usd
 
 
@@ -118,14 +117,7 @@ class BudgetGuard(BaseCallbackHandler):
     def on_chat_model_start(
         self, serialized: dict[str, Any], messages: Any, *, run_id: UUID, **kwargs: Any
     ) -> None:
-        try:
-            self.check()
-        except BudgetExceededError as error:
-            # The tracing handler ran first (its hook is registered first, see callbacks.py
-            # imported above): its span for this call ends as refused, not left open.
-            if (tracer := active_handler.get()) is not None:
-                tracer.on_llm_error(error, run_id=run_id)
-            raise
+        self.check()
         metadata = kwargs.get("metadata") or {}
         self._models[run_id] = str(metadata.get("ls_model_name") or "unknown")
 

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -38,6 +38,9 @@ from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
 
 from . import attributes as attr
 from .cost import ModelPrice, cost_usd
+
+if TYPE_CHECKING:
+    from .budget import BudgetGuard
 
 #: The handler of the current request or command; None: LangChain runs are not traced.
 active_handler: ContextVar[BaseCallbackHandler | None] = ContextVar("tracing_handler", default=None)
@@ -90,8 +93,14 @@ class TracingCallbackHandler(BaseCallbackHandler):
         record_content: bool,
         redact: Callable[[str], str],
         prices: Mapping[str, ModelPrice] | None = None,
+        guard: BudgetGuard | None = None,
     ) -> None:
         self.processors = list(processors)
+        #: With budgets, this handler checks and counts them itself: a second handler
+        #: would cost a second LangChain dispatch (~40 µs) per call. Its refusal must
+        #: reach the caller, hence `raise_error` then.
+        self.guard = guard
+        self.raise_error = guard is not None
         self.resource = resource
         self.provider = provider
         self.record_content = record_content
@@ -134,6 +143,12 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 [[_message_dict(m) for m in batch] for batch in messages]
             )
         self._start(run_id, parent_run_id, f"chat {model}", attributes)
+        if self.guard is not None:
+            try:
+                self.guard.check()
+            except Exception as error:  # refused: the span says so, the caller gets it
+                self._fail(run_id, error)
+                raise
 
     def on_llm_start(
         self,
@@ -183,6 +198,8 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 cost = cost_usd(request_model, self.provider, *tokens, self.prices)
             if cost is not None:
                 attributes[attr.COST_USD] = cost
+                if self.guard is not None:
+                    self.guard.add(cost)
         if run.first_token_ns is not None:
             ttft_ms = (run.first_token_ns - run.start_ns) / 1e6
             attributes[attr.TIME_TO_FIRST_TOKEN_MS] = round(ttft_ms, 3)

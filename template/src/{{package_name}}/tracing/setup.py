@@ -66,7 +66,8 @@ class Tracing:
         """Trace (and budget) the LangChain runs made in this context, and only them."""
         tokens = (
             active_handler.set(self.handler),
-            active_guard.set(self.guard),
+            # With tracing on, its handler checks the budgets; alone, the guard does.
+            active_guard.set(self.guard if self.handler is None else None),
             request_spend.set(RequestSpend() if self.guard else None),
         )
         try:
@@ -137,6 +138,7 @@ def setup_tracing(settings: Settings, service_name: str = "app") -> Tracing:
         record_content=settings.trace_content,
         redact=redact,
         prices=settings.llm_prices,
+        guard=guard,
     )
     return Tracing(settings, provider=provider, handler=handler, guard=guard, redact=redact)
 
