@@ -376,7 +376,10 @@ class TracingCallbackHandler(BaseCallbackHandler):
 
     def _content(self, value: Any) -> str:
         """Contents as redacted JSON text, cut at MAX_CONTENT_CHARS."""
-        text = value if isinstance(value, str) else json.dumps(value, default=str)
+        try:
+            text = value if isinstance(value, str) else json.dumps(value, default=str)
+        except ValueError:  # a circular structure: its text is still worth having
+            text = str(value)
         return self.redact(text[:MAX_CONTENT_CHARS])
 
 
