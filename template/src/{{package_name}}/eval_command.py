@@ -2,6 +2,9 @@
 
 With `LLM_PROVIDER=fake` each case is answered by its `fake_reply`, so the suite runs
 offline; with a real provider, the same cases measure the real model.
+
+`--variants` and `--tiers` run copies of the cases (one per prompt variant, one per model
+tier) and print one table of pass rate, latency and cost per copy instead of the gates.
 """
 
 from __future__ import annotations
@@ -66,6 +69,10 @@ def eval_command(
         str | None,
         typer.Option(help="Compare prompt variants side by side: chat=default,concise."),
     ] = None,
+    tiers: Annotated[
+        bool,
+        typer.Option(help="Compare LLM_MODEL_FAST and LLM_MODEL_SMART on the same cases."),
+    ] = False,
     cache: Annotated[bool, typer.Option(help="Reuse answers to the same messages.")] = True,
     cache_path: Annotated[Path, typer.Option(help="The answer cache.")] = Path(
         ".data/eval-cache.sqlite"
@@ -73,7 +80,7 @@ def eval_command(
 ) -> None:
     """Run evals/datasets/*.jsonl; exit 1 when a gate of evals/config.yaml fails."""
     from .evals import DatasetError, load_dataset, run_cases
-    from .evals.cache import SQLiteCache
+    from .evals.cache import EvalCache
     from .evals.report import load_gates
     from .evals.wiring import build_judge, build_targets, pricer
     from .models import MissingApiKeyError
@@ -86,6 +93,7 @@ def eval_command(
     files = [f for f in files if not dataset or f.stem in dataset]
     settings = get_settings()
     compared = parse_variants(variants) if variants else None
+    side_by_side = bool(compared or tiers)
     try:
         gates = load_gates(folder / "config.yaml")
         library = load_prompts(settings.prompts_dir)
@@ -97,9 +105,11 @@ def eval_command(
         cases = [c for c in cases if not tag or set(tag) & set(c.tags)]
         if compared:
             cases = variant_cases(cases, *compared)
+        if tiers:
+            cases = tier_cases(cases, settings)
         if not cases:
             raise ValueError(f"no cases to run in {folder / 'datasets'}")
-        answers = SQLiteCache(cache_path) if cache else None
+        answers = EvalCache(cache_path) if cache else None
         documents = [folder.parent / p for p in (gates.get("rag") or {}).get("documents", [])]
         targets = build_targets(settings, library, cases, answers, documents)
         judge = build_judge(settings, library, answers)
@@ -122,8 +132,8 @@ def eval_command(
         )
     for line in skipped:
         typer.echo(f"skipped: {line}")
-    if compared:
-        report_variants(run.results, compared[0])
+    if side_by_side:
+        report_side_by_side(run.results, compared[0] if compared else None, tiers)
     else:
         gate_failed = report(run.results, gates, folder, baseline, markdown, html)
     if answers is not None:
@@ -131,7 +141,7 @@ def eval_command(
     if run.interrupted:
         typer.echo(f"interrupted: {len(run.results)} of {run.planned} runs finished", err=True)
         raise typer.Exit(130)
-    if skipped or (not compared and gate_failed):
+    if skipped or (not side_by_side and gate_failed):
         raise typer.Exit(1)
 
 
@@ -140,22 +150,51 @@ def variant_cases(cases: list[Any], prompt: str, variants: list[str]) -> list[An
     uses = [c for c in cases if (c.prompt or ("chat" if c.target == "rag" else None)) == prompt]
     if not uses:
         raise ValueError(f"no case uses the prompt {prompt!r}")
+    # Interleaved (case 1 under each variant, then case 2...): both share the same load.
     return [
         case.model_copy(update={"variant": None if variant == "default" else variant})
-        for variant in variants
         for case in uses
+        for variant in variants
     ]
 
 
-def report_variants(results: list[Any], prompt: str) -> None:
-    from .evals.report import compare_variants, money
+def tier_cases(cases: list[Any], settings: Any) -> list[Any]:
+    """Each case on the fast tier and on the smart one (whatever its prompt's tier)."""
+    from .evals.wiring import tier_model
 
-    rows = compare_variants(results, lambda r: f"{prompt}.{r.case.variant or 'default'}")
-    typer.echo(f"{'variant':<24} {'passed':>8} {'rate':>6} {'avg ms':>8} {'avg cost':>12}")
-    for s in rows:
+    fast, smart = tier_model(settings, "fast"), tier_model(settings, "smart")
+    if fast == smart:
+        raise ValueError(
+            f"--tiers compares LLM_MODEL_FAST with LLM_MODEL_SMART, but both are {fast!r}: "
+            "set them (in .env or the environment)"
+        )
+    return [case.model_copy(update={"tier": tier}) for case in cases for tier in ("fast", "smart")]
+
+
+def report_side_by_side(results: list[Any], prompt: str | None, tiers: bool) -> None:
+    """One row per variant and/or tier: the models that answered, pass rate, latency, cost."""
+    from .evals.report import money, side_by_side
+
+    def label(result: Any) -> str:
+        variant = f"{prompt}.{result.case.variant or 'default'}" if prompt else None
+        return "/".join(part for part in (variant, result.case.tier if tiers else None) if part)
+
+    heading = "/".join(name for name, on in (("variant", prompt), ("tier", tiers)) if on)
+    rows = [
+        (s, ", ".join(sorted({m for r in results if label(r) == s.name for m in r.models})))
+        for s in side_by_side(results, label)
+    ]
+    first = max(len(heading), *(len(s.name) for s, _ in rows))
+    second = max(len("model"), *(len(models) for _, models in rows))
+    typer.echo(
+        f"{heading:<{first}}  {'model':<{second}} {'passed':>8} {'rate':>6} {'avg ms':>8} "
+        f"{'avg cost':>12} {'total cost':>12}"
+    )
+    for s, models in rows:
         typer.echo(
-            f"{s.name:<24} {s.passed:>4}/{s.total:<3} {s.pass_rate:>6.0%} "
-            f"{s.avg_latency_ms:>8.0f} {money(s.avg_cost_usd):>12}"
+            f"{s.name:<{first}}  {models or '-':<{second}} {s.passed:>4}/{s.total:<3} "
+            f"{s.pass_rate:>6.0%} {s.avg_latency_ms:>8.0f} {money(s.avg_cost_usd):>12} "
+            f"{money(s.total_cost_usd):>12}"
         )
 
 

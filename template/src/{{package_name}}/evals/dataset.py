@@ -7,6 +7,8 @@
 A case runs one `target`: `prompt` (the default: a prompt file with `vars`), `rag` (the
 question in `input` answered from retrieved passages; `expected_sources` for the
 retrieval metrics) or `agent` (the agent on `input`; its tool calls are checked too).
+`variant` and `tier` pick a prompt variant and a model tier; `app eval --variants` and
+`--tiers` set them on copies of the cases to compare them side by side.
 
 The `fake_*` fields script the offline fake model, so the suite runs in tests and CI
 with no key: `fake_reply` is the answer, `fake_tool_calls` the tool calls the agent's
@@ -51,6 +53,8 @@ class Case(BaseModel):
     target: Literal["prompt", "rag", "agent"] = "prompt"
     prompt: str | None = None
     variant: str | None = None
+    #: Run on LLM_MODEL_FAST / LLM_MODEL_SMART whatever the prompt's own tier (`--tiers`).
+    tier: Literal["fast", "smart"] | None = None
     vars: dict[str, Any] = Field(default_factory=dict)
     input: str | None = None
     expected: Any = None

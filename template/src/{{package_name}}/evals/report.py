@@ -1,5 +1,6 @@
 """Gates and reports: pass rates, cost and latency per dataset and tag, against
-`evals/config.yaml`'s thresholds; the Markdown summary; the variant comparison table.
+`evals/config.yaml`'s thresholds; the Markdown summary; side-by-side summaries of the
+same cases under each prompt variant or model tier.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Summary:
     avg_cost_usd: float | None
     avg_latency_ms: float
     gate_failures: list[str]
+    total_cost_usd: float | None = None
 
     @property
     def pass_rate(self) -> float:
@@ -79,7 +81,8 @@ def summarize_group(name: str, rows: list[CaseResult], limits: dict[str, Any]) -
             failures.append(f"average cost ${cost:.6f} > ${limits['max_avg_cost']}")
     if "max_p95_latency_ms" in limits and p95_ms > limits["max_p95_latency_ms"]:
         failures.append(f"p95 latency {p95_ms:.0f} ms > {limits['max_p95_latency_ms']} ms")
-    return Summary(name, passed, len(rows), p95_ms, cost, avg_ms, failures)
+    total = None if cost is None else cost * len(answered)
+    return Summary(name, passed, len(rows), p95_ms, cost, avg_ms, failures, total)
 
 
 def summarize(results: list[CaseResult], gates: dict[str, Any]) -> list[Summary]:
@@ -111,10 +114,8 @@ def money(value: float | None) -> str:
     return "unknown" if value is None else f"${value:.6f}"
 
 
-def compare_variants(
-    results: list[CaseResult], label: Callable[[CaseResult], str]
-) -> list[Summary]:
-    """The same cases under each prompt variant: one summary per variant, no gates."""
+def side_by_side(results: list[CaseResult], label: Callable[[CaseResult], str]) -> list[Summary]:
+    """The same cases under each variant or tier: one summary per label, no gates."""
     labels = list(dict.fromkeys(label(r) for r in results))
     return [
         summarize_group(name, [r for r in results if label(r) == name], {"min_pass_rate": 0})

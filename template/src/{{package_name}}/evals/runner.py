@@ -113,6 +113,8 @@ class CaseResult:
     cost_usd: float | None = None
     sources: list[str] = field(default_factory=list)
     tool_calls: list[str] = field(default_factory=list)
+    #: The models that answered (their usage's names), e.g. to show which tier ran.
+    models: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -200,6 +202,7 @@ async def run_case(
         cost_usd=cost,
         sources=output.sources,
         tool_calls=output.tool_calls,
+        models=tuple(output.usage),
     )
 
 

@@ -2,8 +2,11 @@
 
 Offline (`LLM_PROVIDER=fake`) every case gets a fake model scripted by its `fake_*`
 fields; with a real provider, the configured model (with each prompt file's own model
-settings), and the judge model `EVAL_JUDGE_MODEL` (default: the app's model). Every
-model goes through the answer cache when one is given.
+settings), and the judge model `EVAL_JUDGE_MODEL` (default: the app's model). A case
+with a `tier` runs on that tier's model (LLM_MODEL_FAST / LLM_MODEL_SMART) instead of
+its prompt's; offline, its fake then answers under that model's name, so the usage,
+the price and the `--tiers` table name the tier's model. The judge keeps its model.
+Every model goes through the answer cache when one is given.
 """
 
 from __future__ import annotations
@@ -11,7 +14,9 @@ from __future__ import annotations
 import importlib
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
@@ -21,16 +26,38 @@ from ..models import build_chat_model, check_provider_key, model_for_prompt
 from ..prompting import Prompt, PromptLibrary
 from ..settings import Settings
 from ..tracing.cost import cost_usd
-from .cache import SQLiteCache
+from .cache import EvalCache
 from .dataset import Case
 from .judge import LLMJudge
 from .runner import ModelFor, Output, Pricer, PromptTarget, Target
 
 #: What the fake judge says for a case with no `fake_judge`: a fail that says why.
 UNSCRIPTED_JUDGE = json.dumps({"score": 1, "reason": "no fake_judge scripted for this case"})
+#: The app's package (`evals` is one of its subpackages).
+APP = __package__.rpartition(".")[0]
 
 
-def _cached(cache: SQLiteCache | None) -> Callable[[BaseChatModel, int], BaseChatModel]:
+def on_tier(prompt: Prompt, tier: str | None) -> Prompt:
+    """The prompt as if its front matter said `model: {tier: TIER}` and named no model."""
+    if tier is None:
+        return prompt
+    model = prompt.spec.model.model_copy(update={"tier": tier, "name": None})
+    return replace(prompt, spec=prompt.spec.model_copy(update={"model": model}))
+
+
+def tier_model(settings: Settings, tier: str) -> str:
+    """The model a tier runs on: LLM_MODEL_FAST / LLM_MODEL_SMART, or LLM_MODEL."""
+    tiers = {"fast": settings.llm_model_fast, "smart": settings.llm_model_smart}
+    return tiers[tier] or settings.llm_model
+
+
+def _fake(settings: Settings, case: Case, script: list[Any]) -> FakeChatModel:
+    """The scripted fake, named after the case's tier model when it has a tier."""
+    name = tier_model(settings, case.tier) if case.tier else "fake"
+    return FakeChatModel(script=script, model_name=name)
+
+
+def _cached(cache: EvalCache | None) -> Callable[[BaseChatModel, int], BaseChatModel]:
     def cached(model: BaseChatModel, repeat: int) -> BaseChatModel:
         """LangChain's own cache hook; a model wrapped with fallbacks goes uncached."""
         if cache is None or not hasattr(model, "cache"):
@@ -40,28 +67,30 @@ def _cached(cache: SQLiteCache | None) -> Callable[[BaseChatModel, int], BaseCha
     return cached
 
 
-def prompt_models(settings: Settings, cache: SQLiteCache | None) -> ModelFor:
+def prompt_models(settings: Settings, cache: EvalCache | None) -> ModelFor:
     """(case, prompt, repeat) -> model: the scripted reply offline, else the real model."""
     cached = _cached(cache)
     if settings.llm_provider == "fake":
-        return lambda case, prompt, repeat: cached(
-            FakeChatModel(script=[case.fake_reply] if case.fake_reply is not None else []),
-            repeat,
-        )
+
+        def fake(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
+            script = [case.fake_reply] if case.fake_reply is not None else []
+            return cached(_fake(settings, case, script), repeat)
+
+        return fake
     check_provider_key(settings)
     default = build_chat_model(settings)
-    built: dict[tuple[str, str | None], BaseChatModel] = {}
+    built: dict[tuple[str, str | None, str | None], BaseChatModel] = {}
 
     def model_for(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
-        key = (prompt.name, prompt.variant)
+        key = (prompt.name, prompt.variant, case.tier)
         if key not in built:
-            built[key] = model_for_prompt(settings, prompt, default)
+            built[key] = model_for_prompt(settings, on_tier(prompt, case.tier), default)
         return cached(built[key], repeat)
 
     return model_for
 
 
-def judge_models(settings: Settings, cache: SQLiteCache | None) -> ModelFor:
+def judge_models(settings: Settings, cache: EvalCache | None) -> ModelFor:
     """The judge: the case's `fake_judge` offline, else EVAL_JUDGE_MODEL."""
     cached = _cached(cache)
     if settings.llm_provider == "fake":
@@ -102,41 +131,62 @@ def build_targets(
     settings: Settings,
     library: PromptLibrary,
     cases: Sequence[Case],
-    cache: SQLiteCache | None,
+    cache: EvalCache | None,
     rag_documents: list[Path],
 ) -> dict[str, Target]:
     """The prompt target, plus `rag` and `agent` when a case needs them.
 
     Those two live in modules that exist only in apps with the feature; a case for a
-    feature the app lacks gets one clear error.
+    feature the app lacks gets one clear error. In apps with RAG, RAG cases search the
+    eval's own index, and agent cases get `search_documents` over the same index.
     """
     models = prompt_models(settings, cache)
     targets: dict[str, Target] = {"prompt": PromptTarget(library, models)}
-    needed = {case.target for case in cases} - {"prompt"}
-    for name in sorted(needed):
-        try:
-            module = importlib.import_module(f"{__package__}.{name}_target")
-        except ModuleNotFoundError as error:
-            raise ValueError(f"cases with target {name!r} need the app's {name} feature") from error
-        if name == "rag":
-            index = (cache.path if cache else Path(".data/eval-cache.sqlite")).parent
-            retriever = module.eval_retriever(settings, rag_documents, index / "eval-rag.sqlite3")
-            targets[name] = module.RagTarget(retriever, library, models)
-        else:
-            targets[name] = module.AgentTarget(
-                settings, _agent_models(settings, cache, module), library.get("agent")
-            )
+    needed = sorted({case.target for case in cases} - {"prompt"})
+    modules = {name: _feature(f"evals.{name}_target") for name in needed}
+    for name, module in modules.items():
+        if module is None:
+            raise ValueError(f"cases with target {name!r} need the app's {name} feature")
+    rag = _feature("evals.rag_target") if needed else None
+    retriever = None
+    if rag is not None:
+        index = (cache.path if cache else Path(".data/eval-cache.sqlite")).parent
+        retriever = rag.eval_retriever(settings, rag_documents, index / "eval-rag.sqlite3")
+    if rag is not None and "rag" in modules:
+        targets["rag"] = rag.RagTarget(retriever, library, models)
+    if agent := modules.get("agent"):
+        tools = agent.document_tools(retriever) if retriever is not None else None
+        models_for = _agent_models(settings, cache, agent)
+        targets["agent"] = agent.AgentTarget(settings, models_for, library.get("agent"), tools)
     return targets
 
 
-def _agent_models(settings: Settings, cache: SQLiteCache | None, module: Any) -> Any:
+def _feature(name: str) -> ModuleType | None:
+    """`APP.NAME`, or None when the app was generated without it (not a missing library)."""
+    try:
+        return importlib.import_module(f"{APP}.{name}")
+    except ModuleNotFoundError as error:
+        if not f"{APP}.{name}.".startswith(f"{error.name}."):
+            raise
+        return None
+
+
+def _agent_models(settings: Settings, cache: EvalCache | None, module: ModuleType) -> Any:
+    """(case, repeat) -> the agent's model: the app's, or the case's tier model."""
     cached = _cached(cache)
     if settings.llm_provider == "fake":
-        return lambda case, repeat: cached(FakeChatModel(script=module.fake_script(case)), repeat)
+        return lambda case, repeat: cached(_fake(settings, case, module.fake_script(case)), repeat)
     check_provider_key(settings)
-    model = build_chat_model(settings)
-    return lambda case, repeat: cached(model, repeat)
+    built = {None: build_chat_model(settings)}
+
+    def model_for(case: Case, repeat: int) -> BaseChatModel:
+        if case.tier not in built:
+            tiered = settings.model_copy(update={"llm_model": tier_model(settings, case.tier)})
+            built[case.tier] = build_chat_model(tiered)
+        return cached(built[case.tier], repeat)
+
+    return model_for
 
 
-def build_judge(settings: Settings, library: PromptLibrary, cache: SQLiteCache | None) -> LLMJudge:
+def build_judge(settings: Settings, library: PromptLibrary, cache: EvalCache | None) -> LLMJudge:
     return LLMJudge(library, judge_models(settings, cache))
