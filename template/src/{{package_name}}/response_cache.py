@@ -10,6 +10,11 @@ Only deterministic calls should be cached: `models.py` attaches the cache when t
 temperature is 0 (or the provider is the offline fake), unless RESPONSE_CACHE_ANY_TEMPERATURE
 forces it. Streaming (`astream`) never reads the cache: LangChain checks it in
 `invoke`/`ainvoke` only. Each lookup marks the current trace span `llm.cache.hit`.
+
+The key leaves out the token usage that earlier answers in the messages carry: the
+model never reads it, and LangChain adds `total_cost: 0` to the usage of an answer it
+took from the cache, so an agent's second step (whose messages hold the first step's
+answer) would otherwise never hit when the first one did.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ class ResponseCache(BaseCache):
         with self._lock:
             row = self._db.execute(
                 "SELECT value, created FROM responses WHERE prompt = ? AND llm = ?",
-                (prompt, llm_string),
+                (request_key(prompt), llm_string),
             ).fetchone()
         fresh = row is not None and (self.ttl_s is None or self._clock() - row[1] < self.ttl_s)
         trace.get_current_span().set_attribute(CACHE_HIT_ATTRIBUTE, fresh)
@@ -70,7 +75,7 @@ class ResponseCache(BaseCache):
         with self._lock, self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?)",
-                (prompt, llm_string, json.dumps(messages), self._clock()),
+                (request_key(prompt), llm_string, json.dumps(messages), self._clock()),
             )
 
     def clear(self, **kwargs: Any) -> None:
@@ -80,3 +85,14 @@ class ResponseCache(BaseCache):
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+
+def request_key(prompt: str) -> str:
+    """LangChain's serialised messages without the `usage_metadata` of earlier answers."""
+    if '"usage_metadata"' not in prompt:
+        return prompt
+    messages = json.loads(prompt)
+    for message in messages if isinstance(messages, list) else []:
+        if isinstance(message, dict) and isinstance(message.get("kwargs"), dict):
+            message["kwargs"].pop("usage_metadata", None)
+    return json.dumps(messages)
