@@ -94,8 +94,13 @@ class HashingEmbeddings(Embeddings):
 
 
 def build_embeddings(settings: Settings) -> Embeddings:
-    """`local`/`fake`: the offline hashing embedding; `provider`: the provider's model."""
-    if settings.embedding_provider == "provider":
+    """`local`/`fake`: the offline hashing embedding; `provider`: the provider's model.
+
+    `LLM_PROVIDER=fake` means offline (tests, evals, demos), so it gets the offline
+    embedding whatever `EMBEDDING_PROVIDER` says: a `.env` set up for production can
+    never make `make test` or `make eval` call the network.
+    """
+    if settings.embedding_provider == "provider" and settings.llm_provider != "fake":
         from .provider_embeddings import build_provider_embeddings
 
         return build_provider_embeddings(settings)
