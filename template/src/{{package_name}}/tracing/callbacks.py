@@ -10,31 +10,40 @@ outside an active context (or with TRACING=off) nothing is attached at all.
 It runs inline (`run_inline`), on the caller's thread and context, so it must be cheap:
 a model call may not pay more than a few microseconds for it. So a run does not become
 a live SDK `Span` (a lock, attribute validation and a sampler per call, ~40 µs with its
-end): its start is a small record (ids drawn at once, so children know their parent), and
-its end builds the one finished `ReadableSpan` the SDK's processors take. Those are the
-app's `BatchSpanProcessor`s: export, to SQLite or OTLP, happens on their thread.
+end): its start creates the finished span's object itself, a `RunSpan` (a `ReadableSpan`
+whose fields every run shares live on the class; ids drawn at once, so children know
+their parent), and its end stamps the end time and hands it to the SDK's processors.
+Those are the app's `BatchSpanProcessor`s: export, to SQLite or OTLP, happens on their
+thread. A model's span name and constant attributes are built once per model name.
 """
 
 from __future__ import annotations
 
 import json
-import random
-import time
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from random import getrandbits
+from time import time_ns
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
-from opentelemetry import trace
+from opentelemetry.context import Context, get_current
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags
+from opentelemetry.trace import (
+    SpanContext,
+    SpanKind,
+    Status,
+    StatusCode,
+    TraceFlags,
+    get_current_span,
+)
 
 from . import attributes as attr
 from .cost import ModelPrice, cost_usd
@@ -50,12 +59,12 @@ register_configure_hook(active_handler, inheritable=True)
 HIDDEN_TAG = "langsmith:hidden"
 #: Where providers put the reason a reply ended (OpenAI and Gemini, Anthropic, Ollama).
 FINISH_REASON_KEYS = ("finish_reason", "stop_reason", "done_reason")
-PROMPT_KEYS = {
-    "prompt_name": attr.PROMPT_NAME,
-    "prompt_version": attr.PROMPT_VERSION,
-    "prompt_hash": attr.PROMPT_HASH,
-    "prompt_variant": attr.PROMPT_VARIANT,
-}
+PROMPT_KEYS = (
+    ("prompt_name", attr.PROMPT_NAME),
+    ("prompt_version", attr.PROMPT_VERSION),
+    ("prompt_hash", attr.PROMPT_HASH),
+    ("prompt_variant", attr.PROMPT_VARIANT),
+)
 MAX_CONTENT_CHARS = 20_000
 #: LangChain's message types as the GenAI conventions name the roles.
 ROLES = {"human": "user", "ai": "assistant", "AIMessageChunk": "assistant"}
@@ -64,18 +73,68 @@ ROLES = {"human": "user", "ai": "assistant", "AIMessageChunk": "assistant"}
 SCOPE = InstrumentationScope(__name__)
 UNSET = Status(StatusCode.UNSET)  # success, as OpenTelemetry instrumentations leave it
 SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+_NONE: Mapping[str, Any] = {}  # read-only stand-in for missing metadata
 
 
-@dataclass(slots=True)
-class OpenRun:
-    """A run that has started: what its span will be made of when it ends."""
+class RunSpan(ReadableSpan):
+    """A run's span, created at its start and handed to the processors at its end.
 
-    name: str
-    context: SpanContext
-    parent: SpanContext | None
-    start_ns: int
-    attributes: dict[str, Any]
+    `ReadableSpan.__init__` sets thirteen fields per span; here what every run shares
+    (kind, scope, no events or links, status unset) is a class attribute, and a run
+    sets only its own. The handler fills `_attrs` while the run is open.
+
+    A model call's span is finished lazily: its end keeps the reply (and, with contents
+    on, the messages), and the attributes drawn from them (response model, tokens, finish
+    reasons, cost, contents as redacted JSON) are computed the first time anything reads
+    the span's attributes: an exporter, on the batch processor's thread, not the caller's.
+    """
+
+    _kind = SpanKind.INTERNAL
+    _instrumentation_info = None
+    _instrumentation_scope = SCOPE
+    _events: tuple[Any, ...] = ()
+    _links: tuple[Any, ...] = ()
+    _status = UNSET
+    _end_time: int | None = None
+    #: Streamed calls: when the first token came (`time.time_ns()`).
     first_token_ns: int | None = None
+    #: Model calls: the handler that completes the attributes, the reply (a
+    #: `Generation`) and the input messages (kept only with contents on).
+    _completer: TracingCallbackHandler | None = None
+    _result: Any = None
+    _messages: Any = None
+
+    def __init__(
+        self,
+        name: str,
+        context: SpanContext,
+        parent: SpanContext | None,
+        resource: Resource,
+        attributes: dict[str, Any],
+        start_time: int,
+    ) -> None:
+        self._name = name
+        self._context = context
+        self._parent = parent
+        self._resource = resource
+        self._attrs = attributes
+        self._start_time = start_time
+
+    @property
+    def _attributes(self) -> dict[str, Any]:  # what every `ReadableSpan` reader reads
+        if self._completer is not None:
+            self.complete()
+        return self._attrs
+
+    def complete(self) -> None:
+        """Compute the attributes left for later, once (two exporter threads may ask)."""
+        with _COMPLETING:
+            completer, self._completer = self._completer, None
+            if completer is not None:
+                completer._complete_model_span(self)
+
+
+_COMPLETING = threading.Lock()
 
 
 class TracingCallbackHandler(BaseCallbackHandler):
@@ -83,6 +142,11 @@ class TracingCallbackHandler(BaseCallbackHandler):
 
     run_inline = True  # on the caller's thread: cheap, and the current span is right
     raise_error = False  # a tracing bug must never fail the call it traces
+    # LangChain reads one of these per event; as plain class attributes they cost no
+    # call (the base class has properties). Tool events go by `ignore_agent`. Retries
+    # and custom events make no span, so they are not dispatched.
+    ignore_llm = ignore_chat_model = ignore_chain = ignore_retriever = ignore_agent = False
+    ignore_retry = ignore_custom_event = True
 
     def __init__(
         self,
@@ -106,10 +170,14 @@ class TracingCallbackHandler(BaseCallbackHandler):
         self.record_content = record_content
         self.redact = redact
         self.prices = prices or {}
-        self._runs: dict[UUID, OpenRun] = {}
+        self._runs: dict[UUID, RunSpan] = {}
+        #: Model name -> its spans' name and constant attributes, built on first use.
+        self._models: dict[Any, tuple[str, dict[str, Any]]] = {}
         #: Hidden runs: their children attach to the nearest visible ancestor (or None).
         self._aliases: dict[UUID, SpanContext | None] = {}
         self._agents: set[UUID] = set()  # graph runs already marked as agents
+        #: The last OpenTelemetry context a root run began in, and its span's context.
+        self._root: tuple[Context | None, SpanContext | None] = (None, None)
 
     # --- Model calls ---------------------------------------------------------------
 
@@ -124,31 +192,41 @@ class TracingCallbackHandler(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         metadata = metadata or {}
-        model = str(metadata.get("ls_model_name") or kwargs.get("name") or "unknown")
-        attributes: dict[str, Any] = {
-            attr.KIND: "llm",
-            attr.OPERATION: "chat",
-            attr.PROVIDER: self.provider,
-            attr.REQUEST_MODEL: model,
-        }
+        model = metadata.get("ls_model_name") or kwargs.get("name") or "unknown"
+        try:
+            name, constant = self._models[model]
+        except KeyError:
+            name, constant = self._models[model] = self._model_span(model)
+        attributes = constant.copy()
         if (temperature := metadata.get("ls_temperature")) is not None:
             attributes[attr.TEMPERATURE] = temperature
         if (max_tokens := metadata.get("ls_max_tokens")) is not None:
             attributes[attr.MAX_TOKENS] = max_tokens
-        for key, name in PROMPT_KEYS.items():
-            if (value := metadata.get(key)) is not None:
-                attributes[name] = str(value)
-        if self.record_content:
-            attributes[attr.INPUT] = self._content(
-                [[_message_dict(m) for m in batch] for batch in messages]
-            )
-        self._start(run_id, parent_run_id, f"chat {model}", attributes)
+        if "prompt_name" in metadata:
+            for key, attribute in PROMPT_KEYS:
+                if (value := metadata.get(key)) is not None:
+                    attributes[attribute] = str(value)
+        run = self._start(run_id, parent_run_id, name, attributes)
+        if self.record_content:  # made JSON (and redacted) at export, off this thread
+            run._messages = messages
+            run._completer = self
         if self.guard is not None:
             try:
                 self.guard.check()
             except Exception as error:  # refused: the span says so, the caller gets it
                 self._fail(run_id, error)
                 raise
+
+    def _model_span(self, model: Any) -> tuple[str, dict[str, Any]]:
+        """A model's span name and the attributes all its calls share."""
+        model = str(model)
+        constant = {
+            attr.KIND: "llm",
+            attr.OPERATION: "chat",
+            attr.PROVIDER: self.provider,
+            attr.REQUEST_MODEL: model,
+        }
+        return f"chat {model}", constant
 
     def on_llm_start(
         self,
@@ -165,22 +243,41 @@ class TracingCallbackHandler(BaseCallbackHandler):
             serialized, [], run_id=run_id, parent_run_id=parent_run_id, metadata=metadata
         )
         if self.record_content and (run := self._runs.get(run_id)) is not None:
-            run.attributes[attr.INPUT] = self._content(prompts)
+            run._messages = None
+            run._attrs[attr.INPUT] = self._content(prompts)
 
     def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.get(run_id)
         if run is not None and run.first_token_ns is None:
-            run.first_token_ns = time.time_ns()
+            run.first_token_ns = time_ns()
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        run = self._runs.get(run_id)
+        run = self._runs.pop(run_id, None)
         if run is None:
             return
-        generation = response.generations[0][0] if response.generations else None
+        generations = response.generations
+        run._result = generations[0][0] if generations and generations[0] else None
+        run._completer = self
+        if self.guard is not None:  # the budget needs the cost now, on this thread
+            run.complete()
+            if (cost := run._attrs.get(attr.COST_USD)) is not None:
+                self.guard.add(cost)
+        self._finish(run, None)
+
+    def _complete_model_span(self, run: RunSpan) -> None:
+        """The attributes a model call's reply (and contents) give its span."""
+        attributes = run._attrs
+        if run._messages is not None:
+            messages, run._messages = run._messages, None
+            attributes[attr.INPUT] = self._content(
+                [[_message_dict(m) for m in batch] for batch in messages]
+            )
+        generation, run._result = run._result, None
+        if generation is None:  # failed, or no reply: only the contents were pending
+            return
         message = generation.message if isinstance(generation, ChatGeneration) else None
-        usage = getattr(message, "usage_metadata", None) or {}
-        metadata = getattr(message, "response_metadata", None) or {}
-        attributes = run.attributes
+        usage = getattr(message, "usage_metadata", None) or _NONE
+        metadata = getattr(message, "response_metadata", None) or _NONE
         request_model = attributes[attr.REQUEST_MODEL]
         model = str(metadata.get("model_name") or metadata.get("model") or request_model)
         attributes[attr.RESPONSE_MODEL] = model
@@ -198,15 +295,12 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 cost = cost_usd(request_model, self.provider, *tokens, self.prices)
             if cost is not None:
                 attributes[attr.COST_USD] = cost
-                if self.guard is not None:
-                    self.guard.add(cost)
         if run.first_token_ns is not None:
-            ttft_ms = (run.first_token_ns - run.start_ns) / 1e6
+            ttft_ms = (run.first_token_ns - run._start_time) / 1e6
             attributes[attr.TIME_TO_FIRST_TOKEN_MS] = round(ttft_ms, 3)
-        output = None
-        if self.record_content and generation is not None:
+        if self.record_content:
             output = _message_dict(message) if message is not None else generation.text
-        self._end(run_id, output)
+            attributes[attr.OUTPUT] = self._content(output)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail(run_id, error)
@@ -246,12 +340,12 @@ class TracingCallbackHandler(BaseCallbackHandler):
         if run is None:
             return
         self._agents.add(run_id)
-        run.attributes |= {
+        run._attrs |= {
             attr.KIND: "agent",
             attr.OPERATION: "invoke_agent",
-            attr.AGENT_NAME: run.name,
+            attr.AGENT_NAME: run._name,
         }
-        run.name = f"invoke_agent {run.name}"
+        run._name = f"invoke_agent {run._name}"
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         if self._aliases.pop(run_id, False) is not False:
@@ -313,7 +407,7 @@ class TracingCallbackHandler(BaseCallbackHandler):
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.get(run_id)
         if run is not None:
-            run.attributes["app.retrieval.documents"] = len(documents)
+            run._attrs["app.retrieval.documents"] = len(documents)
         output = [getattr(d, "page_content", d) for d in documents]
         self._end(run_id, output)
 
@@ -328,11 +422,19 @@ class TracingCallbackHandler(BaseCallbackHandler):
         if parent_run_id is not None:
             run = self._runs.get(parent_run_id)
             if run is not None:
-                return run.context
+                return run._context
             if parent_run_id in self._aliases:
                 return self._aliases[parent_run_id]
-        current = trace.get_current_span().get_span_context()
-        return current if current.is_valid else None
+        # A root run's parent: the current OpenTelemetry span. A `Context` is immutable,
+        # so the span found for one stays right; every call of a request shares one.
+        context = get_current()
+        cached = self._root
+        if cached[0] is context:
+            return cached[1]
+        current = get_current_span(context).get_span_context()
+        parent = current if current.is_valid else None
+        self._root = (context, parent)  # one tuple: threads swap it whole
+        return parent
 
     def _start(
         self,
@@ -340,37 +442,35 @@ class TracingCallbackHandler(BaseCallbackHandler):
         parent_run_id: UUID | None,
         name: str,
         attributes: dict[str, Any],
-    ) -> None:
+    ) -> RunSpan:
         parent = self._parent(parent_run_id)
-        trace_id = parent.trace_id if parent is not None else random.getrandbits(128)
-        context = SpanContext(trace_id, random.getrandbits(64), False, SAMPLED)
-        self._runs[run_id] = OpenRun(name, context, parent, time.time_ns(), attributes)
+        trace_id = parent.trace_id if parent is not None else getrandbits(128)
+        context = SpanContext(trace_id, getrandbits(64), False, SAMPLED)
+        run = self._runs[run_id] = RunSpan(
+            name, context, parent, self.resource, attributes, time_ns()
+        )
+        return run
 
     def _end(self, run_id: UUID, output: Any, status: Status = UNSET) -> None:
         run = self._runs.pop(run_id, None)
-        if run is None:
-            return
+        if run is not None:
+            self._finish(run, output, status)
+
+    def _finish(self, run: RunSpan, output: Any, status: Status = UNSET) -> None:
+        """The run's span is complete: to the processors (their queues) it goes."""
+        run._end_time = time_ns()
+        if status is not UNSET:
+            run._status = status
         if self.record_content and output is not None:
-            run.attributes[attr.OUTPUT] = self._content(output)
-        span = ReadableSpan(
-            run.name,
-            run.context,
-            run.parent,
-            self.resource,
-            run.attributes,
-            status=status,
-            start_time=run.start_ns,
-            end_time=time.time_ns(),
-            instrumentation_scope=SCOPE,
-        )
+            run._attrs[attr.OUTPUT] = self._content(output)
         for processor in self.processors:
-            processor.on_end(span)
+            processor.on_end(run)
 
     def _fail(self, run_id: UUID, error: BaseException) -> None:
         run = self._runs.get(run_id)
         if run is None:
             return
-        run.attributes[attr.ERROR_TYPE] = type(error).__name__
+        run._attrs[attr.ERROR_TYPE] = type(error).__name__
         message = self.redact(str(error))[:2_000]
         self._end(run_id, None, Status(StatusCode.ERROR, message))
 

@@ -63,8 +63,12 @@ async def run_tool(tools: dict[str, BaseTool], call: dict[str, Any]) -> ToolMess
         content = f"error: the arguments are not a JSON object: {call['args']!r}"
     else:
         try:
-            output = await tools[name].ainvoke(call["args"])
-            return ToolMessage(str(output), tool_call_id=call_id, name=name)
+            # As a tool call, so LangChain hands its id to the callbacks (the tool span's
+            # `gen_ai.tool.call.id`); the tool then answers with a ToolMessage.
+            tool_call = {"name": name, "args": call["args"], "id": call_id, "type": "tool_call"}
+            output = await tools[name].ainvoke(tool_call)
+            content = output.content if isinstance(output, ToolMessage) else str(output)
+            return ToolMessage(content, tool_call_id=call_id, name=name)
         except Exception as error:  # a tool's bug or bad input is the model's to handle
             content = f"error: {type(error).__name__}: {error}"
     return ToolMessage(content, tool_call_id=call_id, name=name, status="error")
