@@ -78,16 +78,16 @@ class BudgetGuard(BaseCallbackHandler):
         self.per_request_usd = per_request_usd
         self.per_day_usd = per_day_usd
         self.prices = prices or {}
-        self._day = _today()
+        self._day_ends = _next_midnight()  # a number to compare: cheap on every call
         self._spent_today = spent_today_usd
         self._lock = threading.Lock()
         self._models: dict[UUID, str] = {}
 
     @property
     def spent_today_usd(self) -> float:
-        if self._day != _today():
+        if time.time() >= self._day_ends:
             with self._lock:
-                self._day, self._spent_today = _today(), 0.0
+                self._day_ends, self._spent_today = _next_midnight(), 0.0
         return self._spent_today
 
     def check(self) -> None:
@@ -162,8 +162,9 @@ def spent_today_in_store(path: Path) -> float:
     return float(row[0] or 0.0)
 
 
-def _today() -> str:
-    return time.strftime("%Y-%m-%d", time.gmtime())
+def _next_midnight() -> float:
+    """The next 00:00 UTC, in seconds since the epoch."""
+    return float(int(time.time()) // 86_400 * 86_400 + 86_400)
 
 
 def _seconds_to_midnight() -> int:
