@@ -26,6 +26,8 @@ from .schema import connect
 logger = logging.getLogger(__name__)
 
 KINDS = {"request", "llm", "retrieval", "tool", "agent", "chain"}
+#: One encoder for every row: `json.dumps` with options builds a new one per call.
+_JSON = json.JSONEncoder(default=list, ensure_ascii=False)
 INSERT = """
 INSERT OR REPLACE INTO spans (
     span_id, trace_id, parent_id, name, kind, start_ns, end_ns, status, error_type,
@@ -71,7 +73,8 @@ def span_row(span: ReadableSpan) -> tuple[Any, ...]:
     context = span.get_span_context()
     attributes = dict(span.attributes or {})
     kind = str(attributes.get(attr.KIND, "chain"))
-    error = span.status.status_code is StatusCode.ERROR
+    status = span.status
+    error = status.status_code is StatusCode.ERROR
     error_type = attributes.get(attr.ERROR_TYPE) if error else None
     if error and error_type is None:
         error_type = next(
@@ -88,12 +91,12 @@ def span_row(span: ReadableSpan) -> tuple[Any, ...]:
         span.end_time or span.start_time,
         "error" if error else "ok",
         error_type,
-        span.status.description if error else None,
+        status.description if error else None,
         model,
         attributes.get(attr.PROMPT_NAME),
         attributes.get(attr.PROMPT_VERSION),
         attributes.get(attr.INPUT_TOKENS),
         attributes.get(attr.OUTPUT_TOKENS),
         attributes.get(attr.COST_USD),
-        json.dumps(attributes, default=list, ensure_ascii=False),
+        _JSON.encode(attributes),
     )
