@@ -12,14 +12,10 @@ its model steps. Measured with conversation memory in the process and in SQLite.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from aieng.generate import new_project
+from generated import render, run_in_project
 
 AGENT_OVERHEAD = """
 import asyncio, json, statistics, sys, tempfile, time
@@ -71,20 +67,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
-        project = new_project(
-            Path(scratch) / "bench-agent", {"agent": True}, use_defaults=True, git=False
-        ).path
-        env = {**os.environ, "PYTHONPATH": str(project / "src"), "TRACING": "off"}
-        code = AGENT_OVERHEAD.format(package="bench_agent")
-        done = subprocess.run(
-            [sys.executable, "-c", code, str(args.runs), str(args.calls)],
-            cwd=project,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        figures = json.loads(done.stdout)
+        project = render(Path(scratch), agent=True)
+        figures = run_in_project(project, AGENT_OVERHEAD, args.runs, args.calls, TRACING="off")
 
     steps = args.calls + 1
     print(f"{args.runs} agent runs of {steps} model steps ({args.calls} tool calls), fake model\n")

@@ -12,7 +12,6 @@ each in a fresh process so imports are cold:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import subprocess
@@ -21,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from aieng.generate import new_project
+from generated import PACKAGE, render, run_in_project
 
 CHAT_OVERHEAD = """
 import asyncio, json, statistics, sys, time
@@ -68,8 +67,8 @@ def main() -> None:
     python = sys.executable
 
     with tempfile.TemporaryDirectory() as scratch:
-        project = new_project(Path(scratch) / "bench-app", {}, use_defaults=True, git=False).path
-        package = "bench_app"
+        project = render(Path(scratch))
+        package = PACKAGE
         baseline = cold(python, "pass", project, args.runs)
         help_time = cold(
             python,
@@ -81,16 +80,7 @@ def main() -> None:
         start_time = cold(
             python, f"from {package}.api import create_app\ncreate_app()", project, args.runs
         )
-        env = {**os.environ, "PYTHONPATH": str(project / "src")}
-        done = subprocess.run(
-            [python, "-c", CHAT_OVERHEAD.format(package=package), str(args.requests)],
-            cwd=project,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        overhead = json.loads(done.stdout)
+        overhead = run_in_project(project, CHAT_OVERHEAD, args.requests)
 
     print(f"median of {args.runs} cold runs; {args.requests} /chat requests in-process\n")
     print("| what                                   | value     | target   |")

@@ -14,14 +14,10 @@ time is the steadier figure).
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from aieng.generate import new_project
+from generated import render, run_in_project
 
 RUN = """
 import asyncio, json, statistics, sys, time
@@ -53,7 +49,7 @@ def timed(delay, limit, n):
     assert all(r.passed for r in run.results) and len(run.results) == n
     return wall, cpu
 
-timed(0.0, concurrency, 200)  # warm-up: imports, prompt rendering caches
+timed(0.0, concurrency, min(200, cases_n))  # warm-up: imports, prompt rendering caches
 walls = sorted(timed(latency, concurrency, cases_n)[0] for _ in range(runs))
 serial = sorted(timed(0.0, 1, cases_n) for _ in range(runs))
 figures = {{"wall": walls[len(walls) // 2], "serial": serial[len(serial) // 2][0],
@@ -71,19 +67,9 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
-        project = new_project(Path(scratch) / "bench-app", {}, use_defaults=True, git=False).path
-        env = {**os.environ, "PYTHONPATH": str(project / "src"), "LLM_PROVIDER": "fake"}
-        code = RUN.format(package="bench_app")
+        project = render(Path(scratch))
         arguments = [args.cases, args.latency_ms / 1000, args.concurrency, args.runs]
-        done = subprocess.run(
-            [sys.executable, "-c", code, *map(str, arguments)],
-            cwd=project,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        figures = json.loads(done.stdout)
+        figures = run_in_project(project, RUN, *arguments)
 
     floor = args.cases * args.latency_ms / 1000 / args.concurrency
     wall, serial, cpu = figures["wall"], figures["serial"], figures["cpu"]

@@ -15,14 +15,10 @@ budget (priced on the calling thread, since the budget needs the cost) are measu
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-from aieng.generate import new_project
+from generated import render, run_in_project
 
 PER_CALL = """
 import asyncio, json, statistics, sys, time
@@ -121,18 +117,8 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as scratch:
-        project = new_project(Path(scratch) / "bench-app", {}, use_defaults=True, git=False).path
-        env = {**os.environ, "PYTHONPATH": str(project / "src"), "LLM_PROVIDER": "fake"}
-        code = PER_CALL.format(package="bench_app")
-        done = subprocess.run(
-            [sys.executable, "-c", code, str(args.calls), str(args.block), scratch],
-            cwd=project,
-            env=env,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-    result = json.loads(done.stdout)
+        project = render(Path(scratch))
+        result = run_in_project(project, PER_CALL, args.calls, args.block, scratch)
     median, p90, cpu = result["median_us"], result["p90_us"], result["cpu_us"]
     print(f"{args.calls} calls per mode, alternating blocks of {args.block}; fake model")
     print("wall: time per call; cpu: the calling thread's CPU time per call (medians)\n")
