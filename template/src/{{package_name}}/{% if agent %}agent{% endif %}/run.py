@@ -39,7 +39,9 @@ async def stream_agent(
     }
     inputs = {"messages": [HumanMessage(question)], "steps": 0, "stopped": None}
     modes = ["updates", "messages"] if tokens else ["updates"]
-    stream = agent.astream(inputs, config, stream_mode=modes)
+    # The thread is saved once, when the run ends, not after every step: a crash mid-run
+    # loses only that run's steps, and a step costs ~2 ms less with the SQLite memory.
+    stream = agent.astream(inputs, config, stream_mode=modes, durability="exit")
     calls: dict[str, ToolCallRecord] = {}
     deadline = asyncio.get_running_loop().time() + settings.agent_timeout_s
     while True:
