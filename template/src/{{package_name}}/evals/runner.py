@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from langchain_core.callbacks import UsageMetadataCallbackHandler
 from langchain_core.language_models import BaseChatModel
-from langchain_core.tracers.context import register_configure_hook
 
 from ..prompting import Prompt, PromptLibrary, run_prompt
 from ..prompting.structured import ThoughtAnswer
+from ..usage import count_usage
 from .assertions import ASSERTIONS, JUDGED, Observed
 from .dataset import Case
 
@@ -48,35 +45,6 @@ Pricer = Callable[[Output], "float | None"]
 
 class Target(Protocol):
     async def __call__(self, case: Case, repeat: int) -> Output: ...
-
-
-class _UsageCounter(UsageMetadataCallbackHandler):
-    """Counts in the event loop's thread: a sync handler otherwise runs in a thread pool,
-    two hops per model call (~0.8 ms a case)."""
-
-    run_inline = True
-
-
-# One context variable registered once: LangChain's `get_usage_metadata_callback`
-# registers a new hook on every use, which would slow every later call of the process.
-_usage_handler: ContextVar[UsageMetadataCallbackHandler | None] = ContextVar(
-    "eval_usage_handler", default=None
-)
-register_configure_hook(_usage_handler, inheritable=True)
-
-
-@contextmanager
-def count_usage() -> Iterator[dict[str, tuple[int, int]]]:
-    """Tokens used by every model call inside the block (this task only), per model."""
-    handler = _UsageCounter()
-    usage: dict[str, tuple[int, int]] = {}
-    token = _usage_handler.set(handler)
-    try:
-        yield usage
-    finally:
-        _usage_handler.reset(token)
-        for model, metadata in handler.usage_metadata.items():
-            usage[model] = (metadata["input_tokens"], metadata["output_tokens"])
 
 
 def prompt_for(library: PromptLibrary, case: Case, name: str | None = None) -> Prompt:

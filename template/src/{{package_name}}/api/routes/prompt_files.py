@@ -12,12 +12,12 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
-from langchain_core.callbacks import get_usage_metadata_callback
 from pydantic import BaseModel, Field
 
 from ...models import model_for_prompt
 from ...prompting import Prompt, PromptError, ThoughtAnswer, run_prompt
 from ...tracing.budget import BudgetExceededError
+from ...usage import count_usage
 from ..deps import PromptModelsDep, PromptsDep, SettingsDep
 from ..schemas import PromptInfo, UsageInfo
 
@@ -103,7 +103,7 @@ async def run(
     started = time.perf_counter()
     try:
         # Counts the tokens of every model call made inside (a JSON retry included).
-        with get_usage_metadata_callback() as usage:
+        with count_usage() as usage:
             output = await run_prompt(model, prompt, prompt.variables(body.variables))
     except PromptError as error:
         raise HTTPException(422, str(error)) from error
@@ -112,9 +112,8 @@ async def run(
     except Exception as error:  # the model or provider failed: say which way
         raise HTTPException(502, f"{type(error).__name__}: {error}") from error
     latency_ms = (time.perf_counter() - started) * 1000
-    totals = usage.usage_metadata.values()
-    tokens_in = sum(u.get("input_tokens", 0) for u in totals)
-    tokens_out = sum(u.get("output_tokens", 0) for u in totals)
+    tokens_in = sum(tokens[0] for tokens in usage.values())
+    tokens_out = sum(tokens[1] for tokens in usage.values())
     return PromptRunResponse(
         output=asdict(output) if isinstance(output, ThoughtAnswer) else output,
         prompt=PromptInfo(**prompt.metadata),
