@@ -31,6 +31,15 @@ def check_message_length(message: str, settings: Settings) -> None:
         )
 
 
+async def check_budget(request: Request) -> None:
+    """A 429 before the route invokes the model, when a cost budget is already spent.
+
+    The tracing handler would refuse the call as well, but from inside LangChain's
+    callback dispatch, which leaves the other handlers' coroutines un-awaited.
+    """
+    request.app.state.tracing.check_budget()
+
+
 async def get_prompts(request: Request) -> PromptLibrary:
     return request.app.state.prompts
 
@@ -49,3 +58,5 @@ SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 PromptsDep = Annotated[PromptLibrary, Depends(get_prompts)]
 PromptModelsDep = Annotated[dict[str, BaseChatModel], Depends(get_prompt_models)]
 ContextFinderDep = Annotated[ContextFinder | None, Depends(get_context_finder)]
+#: For the routes that call the model: `@router.post(..., dependencies=[BudgetChecked])`.
+BudgetChecked = Depends(check_budget)

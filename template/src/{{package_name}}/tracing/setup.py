@@ -27,7 +27,14 @@ from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
 from ..settings import Settings
 from . import attributes as attr
-from .budget import BudgetGuard, RequestSpend, active_guard, request_spend, spent_today_in_store
+from .budget import (
+    BudgetExceededError,
+    BudgetGuard,
+    RequestSpend,
+    active_guard,
+    request_spend,
+    spent_today_in_store,
+)
 from .callbacks import TracingCallbackHandler, active_handler
 from .redact import RedactingFilter, Redactor, secret_values
 
@@ -76,6 +83,25 @@ class Tracing:
             active_handler.reset(tokens[0])
             active_guard.reset(tokens[1])
             request_spend.reset(tokens[2])
+
+    def check_budget(self) -> None:
+        """Refuse a request before the app invokes the model, when a budget is spent.
+
+        The handler (or the guard) refuses a call too, but from inside LangChain's
+        callback dispatch, which has by then made every other handler's coroutine and
+        leaves them un-awaited ("coroutine 'ahandle_event' was never awaited"). Checked
+        first, a budget already spent (the day's, usually) refuses with no dispatch at
+        all; the handler's check stays for one spent during a request (an agent's step).
+        """
+        if self.guard is None:
+            return
+        try:
+            self.guard.check()
+        except BudgetExceededError as error:  # the request's span says why it was refused
+            span = trace.get_current_span()
+            span.set_attribute(attr.ERROR_TYPE, type(error).__name__)
+            span.set_status(Status(StatusCode.ERROR, str(error)))
+            raise
 
     @contextmanager
     def span(self, name: str, kind: str = "request", **attributes: Any) -> Iterator[Span]:

@@ -15,6 +15,7 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from ... import chat
 from ..deps import (
+    BudgetChecked,
     ContextFinderDep,
     PromptModelsDep,
     PromptsDep,
@@ -53,7 +54,7 @@ def to_response(result: chat.ChatAnswer, request: ChatRequest, default_model: st
     )
 
 
-@router.post("/chat")
+@router.post("/chat", dependencies=[BudgetChecked])
 async def post_chat(
     request: CheckedRequest,
     models: PromptModelsDep,
@@ -69,7 +70,7 @@ async def post_chat(
     return to_response(result, request, settings.llm_model)
 
 
-@router.post("/chat/stream", response_class=EventSourceResponse)
+@router.post("/chat/stream", response_class=EventSourceResponse, dependencies=[BudgetChecked])
 async def post_chat_stream(
     request: CheckedRequest,
     models: PromptModelsDep,

@@ -18,7 +18,7 @@ from ...models import model_for_prompt
 from ...prompting import Prompt, PromptError, ThoughtAnswer, run_prompt
 from ...tracing.budget import BudgetExceededError
 from ...usage import count_usage
-from ..deps import PromptModelsDep, PromptsDep, SettingsDep
+from ..deps import BudgetChecked, PromptModelsDep, PromptsDep, SettingsDep
 from ..schemas import PromptInfo, UsageInfo
 
 router = APIRouter(tags=["prompts"])
@@ -79,7 +79,7 @@ def list_prompts(prompts: PromptsDep) -> list[PromptFile]:
     return [describe(p, p is prompts.get(p.name)) for p in prompts.all()]
 
 
-@router.post("/prompts/{name}/run")
+@router.post("/prompts/{name}/run", dependencies=[BudgetChecked])
 async def run(
     name: str,
     body: PromptRunRequest,
