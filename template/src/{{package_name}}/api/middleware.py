@@ -38,6 +38,8 @@ UNGUARDED_PREFIX = "/health"
 #: for it and send it with every API call (their JSON, /playground/*, stays guarded).
 PUBLIC_PAGES = ("/", "/playground", "/traces")
 PUBLIC_PREFIX = "/playground/static/"
+#: Rate-limit buckets kept at most (one per client seen recently).
+MAX_CLIENTS = 100_000
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -146,13 +148,24 @@ class ClientRateLimitMiddleware:
         now = self.clock()
         tokens, updated = self.buckets.get(client, (self.capacity, now))
         tokens = min(self.capacity, tokens + (now - updated) * self.rate)
-        if tokens >= 1:
-            self.buckets[client] = (tokens - 1, now)
-            return 0.0
-        self.buckets[client] = (tokens, now)
-        if len(self.buckets) > 100_000:  # forget idle clients rather than grow without end
-            self.buckets = {client: self.buckets[client]}
-        return (1 - tokens) / self.rate
+        allowed = tokens >= 1
+        self.buckets[client] = (tokens - 1 if allowed else tokens, now)
+        if len(self.buckets) > MAX_CLIENTS:  # rather than grow without end
+            self.forget_idle(now)
+        return 0.0 if allowed else (1 - tokens) / self.rate
+
+    def forget_idle(self, now: float) -> None:
+        """Drop the buckets that have refilled: a full bucket is the same as none.
+
+        If most clients are still limited (a flood of addresses), everyone's is dropped:
+        keeping them would repeat this scan on every request.
+        """
+        limited = {
+            client: (tokens, updated)
+            for client, (tokens, updated) in self.buckets.items()
+            if tokens + (now - updated) * self.rate < self.capacity
+        }
+        self.buckets = limited if len(limited) <= MAX_CLIENTS // 2 else {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(UNGUARDED_PREFIX):
@@ -172,7 +185,7 @@ def cors_options(origins: list[str]) -> dict[str, Any]:
         "allow_origins": origins,
         "allow_methods": ["GET", "POST"],
         "allow_headers": ["authorization", "content-type", "x-api-key", "x-request-id"],
-        "expose_headers": ["x-request-id", "retry-after"],
+        "expose_headers": ["x-request-id", "x-trace-id", "retry-after"],
     }
 
 
