@@ -118,3 +118,11 @@ def model_for_prompt(
     if own is settings or settings.llm_provider == "fake":
         return default
     return build_chat_model(own, levers)
+
+
+def model_for_command(settings: Settings, prompt: Prompt | None = None) -> BaseChatModel:
+    """A CLI command's model (with `prompt`'s own settings, if given), behind the same
+    levers as the API's: RESPONSE_CACHE and the provider limits."""
+    levers = CallLevers.from_settings(settings)
+    model = build_chat_model(settings, levers)
+    return model if prompt is None else model_for_prompt(settings, prompt, model, levers)

@@ -96,7 +96,7 @@ def run(
     from dataclasses import asdict, is_dataclass
 
     from .cli import _traced  # one trace, and the budgets, as for `app chat`
-    from .models import MissingApiKeyError, build_chat_model, check_provider_key, model_for_prompt
+    from .models import MissingApiKeyError, check_provider_key, model_for_command
     from .prompting import PromptError, StructuredOutputError, run_prompt
     from .settings import get_settings
 
@@ -105,7 +105,7 @@ def run(
     try:
         check_provider_key(settings)
         variables = dict(_parse_var(pair, prompt) for pair in var or [])
-        model = model_for_prompt(settings, prompt, build_chat_model(settings))
+        model = model_for_command(settings, prompt)
         with _traced(settings, "prompts run"):
             result = asyncio.run(run_prompt(model, prompt, variables))
     except (MissingApiKeyError, PromptError, StructuredOutputError) as error:
