@@ -54,6 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"--url must be on this machine (127.0.0.1 or localhost), not {args.url}")
     if min(args.requests, args.concurrency) < 1 or args.duration <= 0:
         parser.error("--requests, --concurrency and --duration must be positive")
+    if bad := [item for item in args.env if not item.partition("=")[0] or "=" not in item]:
+        parser.error(f"--env takes NAME=VALUE, not {bad[0]!r}")
     return args
 
 
