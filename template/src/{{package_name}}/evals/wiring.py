@@ -100,11 +100,21 @@ def judge_models(settings: Settings, cache: EvalCache | None) -> ModelFor:
             return cached(FakeChatModel(script=[reply]), repeat)
 
         return fake_judge
-    judging = settings.model_copy(update={"llm_model": settings.eval_judge_model})
-    if settings.eval_judge_model is None:
-        judging = settings
+    judging = settings
+    if settings.eval_judge_model is not None:
+        judging = settings.model_copy(update={"llm_model": settings.eval_judge_model})
     default = build_chat_model(judging)
-    return lambda case, prompt, repeat: cached(model_for_prompt(judging, prompt, default), repeat)
+    # One model per judge prompt, not one per judged answer (the judge's own settings,
+    # `temperature: 0`, would otherwise build a new provider client for each).
+    built: dict[tuple[str, str | None], BaseChatModel] = {}
+
+    def judge_for(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
+        key = (prompt.name, prompt.variant)
+        if key not in built:
+            built[key] = model_for_prompt(judging, prompt, default)
+        return cached(built[key], repeat)
+
+    return judge_for
 
 
 def pricer(settings: Settings) -> Pricer:
