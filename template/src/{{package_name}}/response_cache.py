@@ -23,6 +23,7 @@ import json
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ class ResponseCache(BaseCache):
         self._clock = clock
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False)
+        # The app never closes its cache explicitly: closed when the cache is collected
+        # (an app in a test), or by `close()`.
+        self._close = weakref.finalize(self, self._db.close)
         self._db.execute("PRAGMA journal_mode=WAL")  # several workers may share the file
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS responses (prompt TEXT, llm TEXT, value TEXT,"
@@ -84,7 +88,7 @@ class ResponseCache(BaseCache):
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            self._close()
 
 
 def request_key(prompt: str) -> str:
