@@ -66,6 +66,24 @@ def test_ci_runs_the_evals_offline_and_against_the_real_provider_when_keyed(
     assert "eval-real-provider" not in yaml.safe_load((ollama / "ci.yml").read_text())["jobs"]
 
 
+def test_ci_runs_the_playground_browser_tests_in_chromium(render: Render) -> None:
+    project = render("br", ci="github", agent=True)
+    jobs = yaml.safe_load((project / ".github" / "workflows" / "ci.yml").read_text())["jobs"]
+    steps = jobs["browser"]["steps"]
+    runs = [step.get("run") or "" for step in steps]
+    browser_run = next(step for step in steps if step.get("run") == "make test-browser")
+    # The Chromium the tests launch is the one this job finds or installs.
+    chromium = next(run for run in runs if "apt-get install -y chromium" in run)
+    assert 'echo "CHROMIUM_PATH=' in chromium and "$GITHUB_ENV" in chromium
+    assert "CHROMIUM_PATH" in (project / "tests" / "browser.py").read_text()
+    assert "pytest -m browser" in (project / "Makefile").read_text()
+    # Every screenshot the tests save is uploaded, whether they pass or not.
+    upload = next(step for step in steps if step.get("uses", "").startswith("actions/upload-"))
+    assert upload["if"] == "always()"
+    assert upload["with"]["path"] == browser_run["env"]["SCREENSHOT_DIR"]
+    assert runs.index("make install") < runs.index("make test-browser")
+
+
 def test_pgvector_projects_test_against_a_pgvector_service_in_ci(render: Render) -> None:
     workflow = render("pg", ci="github", rag=True, rag_store="pgvector") / ".github"
     job = yaml.safe_load((workflow / "workflows" / "ci.yml").read_text())["jobs"]["test"]
