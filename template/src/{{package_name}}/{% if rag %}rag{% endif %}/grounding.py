@@ -1,15 +1,19 @@
 """Retrieved chunks -> the context a grounded answer is written from, with its sources.
 
 Passages are numbered `[1]`, `[2]`... and labelled with their source path, so the model
-can cite them and the API can return the same list for the user to check.
+can cite them and the API can return the same list for the user to check. `POST /chat`
+and `app chat` both ground answers through `context_finder`, so they retrieve alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from ..chat import Context, ContextFinder
-from .retriever import Retriever
+from ..settings import Settings
+from .retriever import Retriever, build_retriever
 from .rewrite import QueryRewriter
 from .store import Hit
 
@@ -36,3 +40,16 @@ def context_finder(retriever: Retriever, rewrite: QueryRewriter | None = None) -
         return format_hits(hits)
 
     return find_context
+
+
+@contextmanager
+def open_context_finder(
+    settings: Settings, rewrite: QueryRewriter | None = None
+) -> Iterator[ContextFinder]:
+    """A context finder over the store for one command's lifetime (`app chat`); the store
+    is opened on the first question and closed on the way out."""
+    retriever = build_retriever(settings)
+    try:
+        yield context_finder(retriever, rewrite)
+    finally:
+        retriever.close()
