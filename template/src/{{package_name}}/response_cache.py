@@ -11,6 +11,13 @@ temperature is 0 (or the provider is the offline fake), unless RESPONSE_CACHE_AN
 forces it. Streaming (`astream`) never reads the cache: LangChain checks it in
 `invoke`/`ainvoke` only. Each lookup marks the current trace span `llm.cache.hit`.
 
+A hit costs nothing, so tracing and budgets must not price it as a model call. The
+lookup runs inside the model's run but before its span has the reply, and the model's
+span is not the current OpenTelemetry span (the tracing handler keeps it off the
+context), so the hit travels with the reply instead: `answered_from_cache` tells the
+tracing handler and the budget guard, which record cost 0 and `llm.cache.hit` on the
+model call's span.
+
 The key leaves out the token usage that earlier answers in the messages carry: the
 model never reads it, and LangChain adds `total_cost: 0` to the usage of an answer it
 took from the cache, so an agent's second step (whose messages hold the first step's
@@ -72,7 +79,9 @@ class ResponseCache(BaseCache):
             self.misses += 1
             return None
         self.hits += 1
-        return [ChatGeneration(message=m) for m in messages_from_dict(json.loads(row[0]))]
+        hit = {CACHE_HIT_ATTRIBUTE: True}
+        messages = messages_from_dict(json.loads(row[0]))
+        return [ChatGeneration(message=m, generation_info=hit) for m in messages]
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         messages = [message_to_dict(g.message) for g in return_val if isinstance(g, ChatGeneration)]
@@ -89,6 +98,20 @@ class ResponseCache(BaseCache):
     def close(self) -> None:
         with self._lock:
             self._close()
+
+
+def answered_from_cache(generation: Any) -> bool:
+    """Whether LangChain took this reply from a cache instead of calling the model.
+
+    `ResponseCache` marks its replies (`generation_info`); a reply from any other
+    LangChain cache carries the `total_cost: 0` LangChain adds to a cached answer's usage
+    (`BaseChatModel._convert_cached_generations`). A model's own reply has neither.
+    """
+    info = getattr(generation, "generation_info", None)
+    if info and info.get(CACHE_HIT_ATTRIBUTE) is True:
+        return True
+    usage = getattr(getattr(generation, "message", None), "usage_metadata", None)
+    return bool(usage) and usage.get("total_cost", None) == 0
 
 
 def request_key(prompt: str) -> str:

@@ -20,6 +20,11 @@ PROMPT_VARIANT = "app.prompt.variant"
 #: recorded only with TRACE_CONTENT=true.
 INPUT = "app.input"
 OUTPUT = "app.output"
+#: Model calls answered from the response cache: true, with cost 0 and no tokens used;
+#: the tokens the cached answer cost when it was made are kept under `app.cache.*`.
+CACHE_HIT = "llm.cache.hit"
+CACHED_INPUT_TOKENS = "app.cache.input_tokens"
+CACHED_OUTPUT_TOKENS = "app.cache.output_tokens"
 
 OPERATION = "gen_ai.operation.name"
 PROVIDER = "gen_ai.provider.name"

@@ -34,6 +34,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 
+from ..response_cache import answered_from_cache
 from .cost import ModelPrice, cost_usd
 
 
@@ -132,7 +133,7 @@ class BudgetGuard(BaseCallbackHandler):
         message = generation.message if isinstance(generation, ChatGeneration) else None
         usage = getattr(message, "usage_metadata", None) or {}
         metadata = getattr(message, "response_metadata", None) or {}
-        if not usage:
+        if not usage or answered_from_cache(generation):  # a cached answer costs nothing
             return
         model = str(metadata.get("model_name") or requested)
         tokens = usage.get("input_tokens", 0), usage.get("output_tokens", 0)

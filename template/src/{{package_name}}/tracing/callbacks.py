@@ -45,6 +45,7 @@ from opentelemetry.trace import (
     get_current_span,
 )
 
+from ..response_cache import answered_from_cache
 from . import attributes as attr
 from .cost import ModelPrice, cost_usd
 
@@ -286,7 +287,16 @@ class TracingCallbackHandler(BaseCallbackHandler):
             attributes[attr.FINISH_REASONS] = reasons
         input_tokens = usage.get("input_tokens")
         output_tokens = usage.get("output_tokens")
-        if input_tokens is not None and output_tokens is not None:
+        if answered_from_cache(generation):
+            # No model call: nothing used, nothing to pay (budgets and `app traces cost`
+            # read these). What the answer cost when it was made stays visible.
+            attributes[attr.CACHE_HIT] = True
+            if input_tokens is not None and output_tokens is not None:
+                attributes[attr.CACHED_INPUT_TOKENS] = input_tokens
+                attributes[attr.CACHED_OUTPUT_TOKENS] = output_tokens
+            attributes[attr.INPUT_TOKENS] = attributes[attr.OUTPUT_TOKENS] = 0
+            attributes[attr.COST_USD] = 0.0
+        elif input_tokens is not None and output_tokens is not None:
             attributes[attr.INPUT_TOKENS] = input_tokens
             attributes[attr.OUTPUT_TOKENS] = output_tokens
             cost = cost_usd(model, self.provider, input_tokens, output_tokens, self.prices)
