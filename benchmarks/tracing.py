@@ -2,7 +2,8 @@
 
 Renders a project (defaults), then in one process times `model.ainvoke` of the chat
 prompt with the offline fake model (it answers at once, so the call is nearly all
-LangChain and tracing), in blocks that alternate between tracing off (no handler
+LangChain and tracing), (and `model.invoke`, LangChain's synchronous path, rows marked "sync"),
+in blocks that alternate between tracing off (no handler
 attached, as with TRACING=off) and on (the local SQLite store, its writer thread running
 in the same process), so both see the same machine state. The figure is the median per
 call, on minus off; target under 60 µs. A no-op handler shows LangChain's own share (what
@@ -53,6 +54,7 @@ class Noop(BaseCallbackHandler):  # what LangChain charges for dispatching to an
 
 
 modes = {{"off": None, "no-op handler": None, **{{k: v for k, v in modes.items() if k != "off"}}}}
+modes |= {{f"{{name}}, sync": modes[name] for name in ("off", "no-op handler", "on")}}
 model = FakeChatModel()
 prompt = load_prompts(Settings(llm_provider="fake").prompts_dir).get("chat")
 messages = prompt.messages({{"question": "How do I reset my password?", "context": None}})
@@ -68,18 +70,30 @@ async def timed(n):
     return samples
 
 
+def timed_sync(n):  # the same call through LangChain's synchronous path
+    samples = []
+    for _ in range(n):
+        start, cpu = time.perf_counter_ns(), time.thread_time_ns()
+        model.invoke(messages, config=config)
+        samples.append((time.perf_counter_ns() - start, time.thread_time_ns() - cpu))
+    return samples
+
+
 def run(name, n):
+    sync = name.endswith(", sync")
+    name = name.removesuffix(", sync")
+    calls = timed_sync if sync else lambda n: asyncio.run(timed(n))
     if name == "no-op handler":
         token = active_handler.set(Noop())
         try:
-            return asyncio.run(timed(n))
+            return calls(n)
         finally:
             active_handler.reset(token)
     tracing = tracings.get(name)
     if tracing is None:
-        return asyncio.run(timed(n))
+        return calls(n)
     with tracing.span("bench"):  # the request span the calls sit under
-        return asyncio.run(timed(n))
+        return calls(n)
 
 
 for name in modes:  # warm-up: imports, price table, SQLite files
@@ -95,7 +109,7 @@ for tracing in tracings.values():
 stored = {{}}
 import sqlite3
 for name, s in modes.items():
-    if s is not None:
+    if s is not None and not name.endswith(", sync"):
         with sqlite3.connect(s.trace_path) as db:
             stored[name] = db.execute("SELECT COUNT(*) FROM spans WHERE kind='llm'").fetchone()[0]
 wall = {{n: [w for w, _ in v] for n, v in samples.items()}}
@@ -122,22 +136,30 @@ def main() -> None:
     median, p90, cpu = result["median_us"], result["p90_us"], result["cpu_us"]
     print(f"{args.calls} calls per mode, alternating blocks of {args.block}; fake model")
     print("wall: time per call; cpu: the calling thread's CPU time per call (medians)\n")
-    print("| tracing          | wall / call | p90 wall  | added wall | cpu / call | added cpu |")
-    print("|------------------|-------------|-----------|------------|------------|-----------|")
+    columns = ("wall / call", "p90 wall ", "added wall", "cpu / call", "added cpu")
+    print(f"| {'tracing':<22} | " + " | ".join(columns) + " |")
+    print(f"|{'-' * 24}|" + "|".join("-" * (len(c) + 2) for c in columns) + "|")
     for name in median:
-        added = "" if name == "off" else f"{median[name] - median['off']:7.1f} µs"
-        added_cpu = "" if name == "off" else f"{cpu[name] - cpu['off']:6.1f} µs"
+        off = "off, sync" if name.endswith(", sync") else "off"
+        added = "" if name == off else f"{median[name] - median[off]:7.1f} µs"
+        added_cpu = "" if name == off else f"{cpu[name] - cpu[off]:6.1f} µs"
         print(
-            f"| {name:<16} | {median[name]:8.1f} µs | {p90[name]:6.1f} µs | {added:>10} "
+            f"| {name:<22} | {median[name]:8.1f} µs | {p90[name]:6.1f} µs | {added:>10} "
             f"| {cpu[name]:7.1f} µs | {added_cpu:>9} |"
         )
-    own = median["on"] - median["no-op handler"]
-    print(f"\ntracing's own share (on minus the no-op handler): {own:.1f} µs per call")
+    for path, suffix in (("ainvoke", ""), ("invoke", ", sync")):
+        langchain = median[f"no-op handler{suffix}"] - median[f"off{suffix}"]
+        own = median[f"on{suffix}"] - median[f"no-op handler{suffix}"]
+        print(
+            f"\n{path}: LangChain's dispatch to any handler (no-op minus off) {langchain:.1f} µs, "
+            f"tracing's own share (on minus no-op) {own:.1f} µs per call"
+        )
     print("target: tracing on adds < 60 µs per call")
-    for name, count in result["stored"].items():
-        expected = result["calls"][name] + 200
-        print(f"\nstored llm spans ({name}): {count} of {expected}", end="")
     print()
+    for name, count in result["stored"].items():  # each mode's calls, sync ones too, + warm-up
+        runs = [n for n in (name, f"{name}, sync") if n in result["calls"]]
+        expected = sum(result["calls"][n] + 200 for n in runs)
+        print(f"stored llm spans ({name}): {count} of {expected}")
 
 
 if __name__ == "__main__":

@@ -102,6 +102,7 @@ class RunSpan(ReadableSpan):
     #: Model calls: the handler that completes the attributes, the reply (a
     #: `Generation`) and the input messages (kept only with contents on).
     _completer: TracingCallbackHandler | None = None
+    _request: tuple[Mapping[str, Any], Any] | None = None
     _result: Any = None
     _messages: Any = None
 
@@ -126,6 +127,12 @@ class RunSpan(ReadableSpan):
         if self._completer is not None:
             self.complete()
         return self._attrs
+
+    @property
+    def name(self) -> str:  # a model call's is known once its attributes are
+        if self._completer is not None:
+            self.complete()
+        return self._name
 
     def complete(self) -> None:
         """Compute the attributes left for later, once (two exporter threads may ask)."""
@@ -192,25 +199,13 @@ class TracingCallbackHandler(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
-        metadata = metadata or {}
-        model = metadata.get("ls_model_name") or kwargs.get("name") or "unknown"
-        try:
-            name, constant = self._models[model]
-        except KeyError:
-            name, constant = self._models[model] = self._model_span(model)
-        attributes = constant.copy()
-        if (temperature := metadata.get("ls_temperature")) is not None:
-            attributes[attr.TEMPERATURE] = temperature
-        if (max_tokens := metadata.get("ls_max_tokens")) is not None:
-            attributes[attr.MAX_TOKENS] = max_tokens
-        if "prompt_name" in metadata:
-            for key, attribute in PROMPT_KEYS:
-                if (value := metadata.get(key)) is not None:
-                    attributes[attribute] = str(value)
-        run = self._start(run_id, parent_run_id, name, attributes)
+        # Only what cannot wait: the start time and the parent. The span's name and
+        # request attributes come from `metadata` (kept by reference), when exported.
+        run = self._start(run_id, parent_run_id, "chat", {})
+        run._request = (metadata or _NONE, kwargs.get("name"))
+        run._completer = self
         if self.record_content:  # made JSON (and redacted) at export, off this thread
             run._messages = messages
-            run._completer = self
         if self.guard is not None:
             try:
                 self.guard.check()
@@ -228,6 +223,27 @@ class TracingCallbackHandler(BaseCallbackHandler):
             attr.REQUEST_MODEL: model,
         }
         return f"chat {model}", constant
+
+    def _request_attributes(self, run: RunSpan) -> None:
+        """A model call's name and request attributes, from the metadata LangChain gave
+        its start: the model's name and settings, the prompt's name, version and hash."""
+        metadata, name = run._request
+        run._request = None
+        model = metadata.get("ls_model_name") or name or "unknown"
+        try:
+            run._name, constant = self._models[model]
+        except KeyError:
+            run._name, constant = self._models[model] = self._model_span(model)
+        attributes = run._attrs
+        attributes.update(constant)
+        if (temperature := metadata.get("ls_temperature")) is not None:
+            attributes[attr.TEMPERATURE] = temperature
+        if (max_tokens := metadata.get("ls_max_tokens")) is not None:
+            attributes[attr.MAX_TOKENS] = max_tokens
+        if "prompt_name" in metadata:
+            for key, attribute in PROMPT_KEYS:
+                if (value := metadata.get(key)) is not None:
+                    attributes[attribute] = str(value)
 
     def on_llm_start(
         self,
@@ -266,7 +282,9 @@ class TracingCallbackHandler(BaseCallbackHandler):
         self._finish(run, None)
 
     def _complete_model_span(self, run: RunSpan) -> None:
-        """The attributes a model call's reply (and contents) give its span."""
+        """The attributes a model call's request, reply (and contents) give its span."""
+        if run._request is not None:
+            self._request_attributes(run)
         attributes = run._attrs
         if run._messages is not None:
             messages, run._messages = run._messages, None

@@ -41,7 +41,9 @@ async def stream_agent(
     modes = ["updates", "messages"] if tokens else ["updates"]
     # The thread is saved once, when the run ends, not after every step: a crash mid-run
     # loses only that run's steps, and a step costs ~2 ms less with the SQLite memory.
-    stream = agent.astream(inputs, config, stream_mode=modes, durability="exit")
+    # (An agent without memory, as the evals build it, has nothing to save.)
+    durability = "exit" if agent.checkpointer else None
+    stream = agent.astream(inputs, config, stream_mode=modes, durability=durability)
     calls: dict[str, ToolCallRecord] = {}
     deadline = asyncio.get_running_loop().time() + settings.agent_timeout_s
     while True:
