@@ -18,6 +18,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .cli_errors import fail
+
 
 def default_evals_dir() -> Path:
     source_tree = Path(__file__).resolve().parents[2] / "evals"
@@ -114,8 +116,7 @@ def eval_command(
         targets = build_targets(settings, library, cases, answers, documents)
         judge = build_judge(settings, library, answers)
     except (DatasetError, PromptError, MissingApiKeyError, ValueError, OSError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
 
     with progress_bar(len(cases) * repeat) as advance, traced(settings, "eval"):
         run = asyncio.run(
@@ -236,8 +237,7 @@ def report(
         try:
             changes = compare(find_baseline(baseline, folder / "runs", exclude=saved), results)
         except (OSError, ValueError, KeyError) as error:
-            typer.echo(f"error: cannot compare with {baseline}: {error}", err=True)
-            raise typer.Exit(1) from error
+            raise fail(f"cannot compare with {baseline}: {error}") from error
         for key in changes.regressed:
             typer.echo(f"regressed: {key}")
         for key in changes.improved:

@@ -11,6 +11,8 @@ from typing import Annotated, Any
 
 import typer
 
+from .cli_errors import fail
+
 prompts_app = typer.Typer(help="List, show and render the prompt files.", no_args_is_help=True)
 
 
@@ -22,16 +24,14 @@ def _library() -> Any:
     try:
         return load_prompts(settings.prompts_dir, settings.prompt_variants)
     except PromptError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
 
 
 def _get(name: str) -> Any:
     try:
         return _library().get(name)
     except KeyError as error:
-        typer.echo(f"error: {error.args[0]}", err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error.args[0])) from error
 
 
 @prompts_app.command("list")
@@ -79,8 +79,7 @@ def render(
     try:
         messages = prompt.messages(dict(_parse_var(pair, prompt) for pair in var or []))
     except PromptError as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
     for message in messages:
         typer.echo(f"--- {message.type}")
         typer.echo(message.text)
@@ -109,8 +108,7 @@ def run(
         with _traced(settings, "prompts run"):
             result = asyncio.run(run_prompt(model, prompt, variables))
     except (MissingApiKeyError, PromptError, StructuredOutputError) as error:
-        typer.echo(f"error: {error}", err=True)
-        raise typer.Exit(1) from error
+        raise fail(str(error)) from error
     if is_dataclass(result):
         result = asdict(result)  # type: ignore[arg-type]
     typer.echo(result if isinstance(result, str) else json.dumps(result, indent=2))

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from .cli_errors import fail
+
 if TYPE_CHECKING:
     import sqlite3
 
@@ -35,11 +37,6 @@ class CostBy(enum.StrEnum):
     day = "day"
 
 
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"error: {message}", err=True)
-    return typer.Exit(1)
-
-
 def store_path() -> Path:
     """Where the app writes its traces (the `trace_path` setting)."""
     from .settings import get_settings
@@ -53,7 +50,7 @@ def _since_ns(since: str | None) -> int | None:
     try:
         return None if since is None else parse_since(since)
     except TraceQueryError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
 
 
 @contextmanager
@@ -64,11 +61,11 @@ def _store() -> Iterator[sqlite3.Connection]:
     try:
         connection = open_store(store_path())
     except TraceQueryError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     try:
         yield connection
     except TraceQueryError as error:
-        raise _fail(str(error)) from error
+        raise fail(str(error)) from error
     finally:
         connection.close()
 
