@@ -84,10 +84,11 @@ class RunSpan(ReadableSpan):
     (kind, scope, no events or links, status unset) is a class attribute, and a run
     sets only its own. The handler fills `_attrs` while the run is open.
 
-    A model call's span is finished lazily: its end keeps the reply (and, with contents
-    on, the messages), and the attributes drawn from them (response model, tokens, finish
-    reasons, cost, contents as redacted JSON) are computed the first time anything reads
-    the span's attributes: an exporter, on the batch processor's thread, not the caller's.
+    A model call's span is finished lazily: its start keeps LangChain's metadata and its
+    end the reply (and, with contents on, the messages), and what is drawn from them (the
+    span's name, request and response model, settings, prompt, tokens, finish reasons,
+    cost, contents as redacted JSON) is computed the first time anything reads the span's
+    name or attributes: an exporter, on the batch processor's thread, not the caller's.
     """
 
     _kind = SpanKind.INTERNAL
@@ -99,8 +100,9 @@ class RunSpan(ReadableSpan):
     _end_time: int | None = None
     #: Streamed calls: when the first token came (`time.time_ns()`).
     first_token_ns: int | None = None
-    #: Model calls: the handler that completes the attributes, the reply (a
-    #: `Generation`) and the input messages (kept only with contents on).
+    #: Model calls: the handler that completes the attributes, LangChain's metadata and
+    #: the model's name, the reply (a `Generation`) and the input messages (kept only
+    #: with contents on).
     _completer: TracingCallbackHandler | None = None
     _request: tuple[Mapping[str, Any], Any] | None = None
     _result: Any = None
