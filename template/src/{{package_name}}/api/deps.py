@@ -21,12 +21,12 @@ async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def check_message_length(message: str, settings: Settings) -> None:
+def check_message_length(message: str, settings: Settings, what: str = "message") -> None:
     """A 422 naming the limit, before any model call; shared by /chat and /agent."""
     if len(message) > settings.max_message_chars:
         raise HTTPException(
             status_code=422,
-            detail=f"message is {len(message)} characters; the limit is "
+            detail=f"{what} is {len(message)} characters; the limit is "
             f"{settings.max_message_chars} (MAX_MESSAGE_CHARS)",
         )
 

@@ -123,21 +123,29 @@ class ClientRateLimitMiddleware:
     """At most `per_minute` requests per client, a token bucket each; beyond it a 429 with
     `Retry-After` (whole seconds until a request would be accepted).
 
-    A client is its API key (hashed, never stored as given) or else its address. The
-    buckets live in this process: with several workers, each counts on its own.
+    A client is its address, or, when `by_key` (API keys are checked before this runs),
+    its key (hashed, never stored as given): a key nobody checked would let a client
+    take a fresh allowance with each made-up key. The buckets live in this process:
+    with several workers, each counts on its own.
     """
 
     def __init__(
-        self, app: ASGIApp, per_minute: int, clock: Callable[[], float] = time.monotonic
+        self,
+        app: ASGIApp,
+        per_minute: int,
+        *,
+        by_key: bool = False,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
+        self.by_key = by_key
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
         self.clock = clock
         self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, updated)
 
     def client(self, scope: Scope) -> str:
-        key = presented_key(scope)
+        key = presented_key(scope) if self.by_key else None
         if key:
             return "key:" + hmac.new(b"client", key.encode(), "sha256").hexdigest()
         host = scope.get("client") or ("unknown", 0)
@@ -196,7 +204,9 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
     """
     if settings.client_rate_limit_per_minute:
         app.add_middleware(
-            ClientRateLimitMiddleware, per_minute=settings.client_rate_limit_per_minute
+            ClientRateLimitMiddleware,
+            per_minute=settings.client_rate_limit_per_minute,
+            by_key=bool(settings.api_keys),  # the key middleware, outside it, checked them
         )
     if settings.api_keys:
         keys = [key.get_secret_value() for key in settings.api_keys]

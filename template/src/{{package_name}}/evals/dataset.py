@@ -104,7 +104,10 @@ def load_dataset(path: Path, *, keep_going: bool = False) -> tuple[list[Case], l
     cases: list[Case] = []
     errors: list[str] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    # JSON Lines ends a line at "\n" only: `splitlines()` would also split inside strings
+    # holding U+2028 and the like, which `json.dumps(..., ensure_ascii=False)` leaves as is.
+    lines = path.read_text(encoding="utf-8").split("\n")
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:

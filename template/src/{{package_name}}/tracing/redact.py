@@ -60,7 +60,8 @@ def secret_values(settings: BaseModel) -> list[str]:
 
 
 class RedactingFilter(logging.Filter):
-    """Redacts a log record's formatted message (then drops the arguments it used)."""
+    """Redacts a log record's formatted message (then drops the arguments it used), and
+    its traceback: an exception's message is as likely as any to carry a key."""
 
     def __init__(self, redactor: Redactor) -> None:
         super().__init__()
@@ -71,4 +72,12 @@ class RedactingFilter(logging.Filter):
         redacted = self.redactor(message)
         if redacted != message:
             record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            # Formatters print `exc_text` when it is set, instead of formatting exc_info.
+            record.exc_text = self.redactor(_TRACEBACKS.formatException(record.exc_info))
+        if record.stack_info:
+            record.stack_info = self.redactor(record.stack_info)
         return True
+
+
+_TRACEBACKS = logging.Formatter()

@@ -77,9 +77,10 @@ class EmbeddedStore:
 
     def _check_embedding(self, name: str) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'embedding'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('embedding', ?)", (name,))
-        elif row[0] != name and self.count():
+        if row is None or (row[0] != name and not self.count()):
+            # An empty store holds no vectors yet: it takes the embedding it is opened with.
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('embedding', ?)", (name,))
+        elif row[0] != name:
             raise EmbeddingMismatchError(
                 f"the store holds {row[0]} vectors, not {name}: re-ingest into a new store"
             )

@@ -31,7 +31,7 @@ class RetrievalScore:
 
 
 def load_qa(path: Path) -> list[QAItem]:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8").split("\n")  # JSON Lines: "\n" ends a line
     return [QAItem(**json.loads(line)) for line in lines if line.strip()]
 
 

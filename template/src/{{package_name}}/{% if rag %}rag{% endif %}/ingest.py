@@ -52,7 +52,14 @@ def walk(paths: Iterable[Path]) -> Iterator[Path]:
 
 
 def _is_under(source: str, roots: list[str]) -> bool:
-    return any(source == root or source.startswith(root.rstrip("/") + "/") for root in roots)
+    """Whether a stored source is one of the paths given, or lies in one of them."""
+    for root in roots:
+        if root == ".":  # the working directory: every source stored relative to it
+            if not Path(source).is_absolute():
+                return True
+        elif source == root or source.startswith(root.rstrip("/") + "/"):
+            return True
+    return False
 
 
 def ingest_file(path: Path, retriever: Retriever, known: dict[str, str]) -> FileResult:

@@ -9,6 +9,7 @@ default because it is never much worse than the better of the two and often bett
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Literal
 
@@ -45,17 +46,23 @@ class Retriever:
         self.settings = settings
         self.embeddings = embeddings
         self._store: Store | None = None
+        # First uses come from worker threads at once (`asyncio.to_thread` in the API):
+        # without it, each would open a store of its own and all but one would leak.
+        self._opening = threading.Lock()
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            dimensions = getattr(self.embeddings, "dimensions", None) or len(
-                self.embeddings.embed_query("dimensions")
-            )
-            self._store = open_store(
-                self.settings, embedding_name(self.embeddings), int(dimensions)
-            )
+            with self._opening:
+                if self._store is None:
+                    self._store = self._open()
         return self._store
+
+    def _open(self) -> Store:
+        dimensions = getattr(self.embeddings, "dimensions", None) or len(
+            self.embeddings.embed_query("dimensions")
+        )
+        return open_store(self.settings, embedding_name(self.embeddings), int(dimensions))
 
     def search(
         self,

@@ -33,6 +33,8 @@ def to_langchain(history: list[ChatMessage]) -> list[BaseMessage]:
 
 async def checked(request: ChatRequest, settings: SettingsDep) -> ChatRequest:
     check_message_length(request.message, settings)
+    for number, turn in enumerate(request.history, 1):  # all of it goes to the model too
+        check_message_length(turn.content, settings, f"history message {number}")
     return request
 
 
