@@ -4,7 +4,7 @@ A chat model with `cache=ResponseCache(...)` looks every call up first, keyed on
 messages (LangChain's serialisation) and the model's parameters (its `llm_string`:
 provider class, model name, temperature, max tokens...), so a change of any of them
 is a miss. A hit costs a SQLite read and no model call (no tokens, no rate-limit
-slot); entries older than the TTL are misses and get replaced.
+slot); entries older than the TTL are misses, and are deleted every `PRUNE_EVERY` writes.
 
 Only deterministic calls should be cached: `models.py` attaches the cache when the
 temperature is 0 (or the provider is the offline fake), unless RESPONSE_CACHE_ANY_TEMPERATURE
@@ -42,6 +42,9 @@ from opentelemetry import trace
 
 #: The span attribute a lookup sets: true on a hit, false on a miss.
 CACHE_HIT_ATTRIBUTE = "llm.cache.hit"
+#: Every this many writes, answers past their TTL are deleted: replaced only when the
+#: same request came again, they would pile up with every new question.
+PRUNE_EVERY = 1_000
 
 
 class ResponseCache(BaseCache):
@@ -66,6 +69,7 @@ class ResponseCache(BaseCache):
         )
         self.hits = 0
         self.misses = 0
+        self._writes = 0
 
     def lookup(self, prompt: str, llm_string: str) -> Sequence[Generation] | None:
         with self._lock:
@@ -85,11 +89,15 @@ class ResponseCache(BaseCache):
 
     def update(self, prompt: str, llm_string: str, return_val: Sequence[Generation]) -> None:
         messages = [message_to_dict(g.message) for g in return_val if isinstance(g, ChatGeneration)]
+        now = self._clock()
         with self._lock, self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO responses VALUES (?, ?, ?, ?)",
-                (request_key(prompt), llm_string, json.dumps(messages), self._clock()),
+                (request_key(prompt), llm_string, json.dumps(messages), now),
             )
+            self._writes += 1
+            if self.ttl_s is not None and self._writes % PRUNE_EVERY == 0:
+                self._db.execute("DELETE FROM responses WHERE created < ?", (now - self.ttl_s,))
 
     def clear(self, **kwargs: Any) -> None:
         with self._lock, self._db:

@@ -110,7 +110,9 @@ class ApiKeyMiddleware:
             return await self.app(scope, receive, send)
         if scope["path"] in PUBLIC_PAGES or scope["path"].startswith(PUBLIC_PREFIX):
             return await self.app(scope, receive, send)
-        given = (presented_key(scope) or "").encode()
+        # Back to the bytes sent (headers are read as latin-1), to compare with the keys'
+        # UTF-8: a key with non-ASCII characters, sent as UTF-8, matches.
+        given = (presented_key(scope) or "").encode("latin-1")
         # Compare with every key, so the time taken does not tell which one nearly matched.
         matches = [hmac.compare_digest(given, key) for key in self.keys]
         if not given or not any(matches):

@@ -5,6 +5,7 @@ same cases under each prompt variant or model tier.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -52,8 +53,9 @@ def load_gates(path: Path) -> dict[str, Any]:
 
 
 def p95(values: list[float]) -> float:
+    """Nearest rank: the smallest value that 95 % of the values do not exceed."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] if ordered else 0.0
+    return ordered[math.ceil(0.95 * len(ordered)) - 1] if ordered else 0.0
 
 
 def average_cost(rows: list[CaseResult]) -> float | None:

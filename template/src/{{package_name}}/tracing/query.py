@@ -9,6 +9,7 @@ on a parent span is never counted twice. Times are shown in UTC, days are UTC da
 from __future__ import annotations
 
 import json
+import math
 import re
 import sqlite3
 import statistics
@@ -382,7 +383,8 @@ def overview(connection: sqlite3.Connection, since_ns: int | None = None) -> Ove
         cost_usd=sum(costs) if costs else None,
         unpriced=sum(row[6] for row in rows),
         p50_ms=statistics.median(durations) if durations else 0.0,
-        p95_ms=durations[min(len(durations) - 1, int(0.95 * len(durations)))] if rows else 0.0,
+        # Nearest rank: the smallest duration that 95 % of the traces do not exceed.
+        p95_ms=durations[math.ceil(0.95 * len(durations)) - 1] if durations else 0.0,
     )
 
 

@@ -81,7 +81,10 @@ class Retriever:
     def _search(self, query: str, k: int, where: Filter | None, mode: SearchMode) -> list[Hit]:
         if mode == "keyword":
             return self.store.keyword_search(query, k, where)
-        vector_hits = self.store.search(embed_query(self.embeddings, query), max(k, 20), where)
+        vector = embed_query(self.embeddings, query)
+        # A query the embedding finds nothing in (stopwords only, for the offline one) is
+        # the zero vector: every chunk scores 0 against it, so "nearest" means arbitrary.
+        vector_hits = self.store.search(vector, max(k, 20), where) if vector.any() else []
         if mode == "vector":
             return vector_hits[:k]
         keyword_hits = self.store.keyword_search(query, max(k, 20), where)

@@ -62,7 +62,8 @@ async function addSources(item, question, sources) {
   item.append(box);
   let hits = [];
   try {
-    const response = await call(`/search?q=${encodeURIComponent(question)}`);
+    // /search takes up to 2,000 characters (a URL's worth); a chat message may be longer.
+    const response = await call(`/search?q=${encodeURIComponent(question.slice(0, 2000))}`);
     hits = (await response.json()).results;
   } catch (error) {
     list.append(element("li", "error", `Snippets unavailable: ${error.message}`));
