@@ -124,6 +124,44 @@ def test_existing_non_empty_directory_is_refused_and_untouched(tmp_path: Path) -
     assert (dest / "notes.txt").read_text() == "mine"
 
 
+def test_an_interrupted_render_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    def interrupted(src: str, dst: Path, **kwargs: Any) -> None:  # Ctrl-C mid-render
+        (Path(dst) / "src").mkdir(parents=True)
+        (Path(dst) / "src" / "half.py").write_text("")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(copier, "run_copy", interrupted)
+    result = runner.invoke(app, ["new", str(tmp_path / "bot"), "--defaults"])
+    assert result.exit_code == 1
+    assert "interrupted: nothing was generated" in result.output
+    assert not (tmp_path / "bot").exists()
+    # Into an existing directory (here with --force): only what the render wrote goes.
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("mine")
+    result = runner.invoke(app, ["new", str(tmp_path / "mine"), "--defaults", "--force"])
+    assert result.exit_code == 1
+    assert [p.name for p in (tmp_path / "mine").iterdir()] == ["notes.txt"]
+
+
+def test_unreadable_inputs_are_one_line(tmp_path: Path) -> None:
+    long_name = runner.invoke(app, ["new", str(tmp_path / ("a" * 300)), "--defaults"])
+    assert long_name.exit_code == 2
+    assert "cannot use" in long_name.output and "Traceback" not in long_name.output
+    data = tmp_path / "answers.yml"
+    data.write_bytes(b"provider: \xff\xfe\n")
+    not_utf8 = runner.invoke(app, ["new", str(tmp_path / "bot"), "--data-file", str(data)])
+    assert not_utf8.exit_code == 2
+    assert "is not UTF-8 text" in not_utf8.output
+    data.write_text("provider: [openai\n")
+    bad_yaml = runner.invoke(app, ["new", str(tmp_path / "bot"), "--data-file", str(data)])
+    assert bad_yaml.exit_code == 2
+    assert len(bad_yaml.output.strip().splitlines()) == 1
+
+
 def test_bad_name_is_one_line_exit_2(tmp_path: Path) -> None:
     result = runner.invoke(app, ["new", str(tmp_path / "os"), "--defaults"])
     assert result.exit_code == 2

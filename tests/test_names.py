@@ -41,6 +41,7 @@ def test_bad_project_name_says_which_rule(render: Render, tmp_path: Path, name: 
         ("class", "is a Python keyword"),
         ("json", "shadows the standard-library module"),
         ("asyncio", "shadows the standard-library module"),
+        ("test", "shadows the standard-library module"),  # not in sys.stdlib_module_names
     ],
 )
 def test_bad_package_name_says_which_rule(render: Render, package: str, rule: str) -> None:

@@ -200,6 +200,25 @@ def test_refusals_before_updating_say_why(project: Path, tmp_path: Path) -> None
     assert "has no .copier-answers.yml" in result.output
 
 
+def test_bad_answers_file_data_or_version_is_one_line(project: Path) -> None:
+    unknown = runner.invoke(app, ["update", str(project), "--data", "provder=anthropic"])
+    assert unknown.exit_code == 2
+    assert "'provder' is not a question of the template" in unknown.output
+
+    missing = runner.invoke(app, ["update", str(project), "--to", "v9.9.9"])
+    assert missing.exit_code == 2
+    assert "has no version 'v9.9.9' (its versions: v1.0.0)" in missing.output
+
+    answers = project / ".copier-answers.yml"
+    for broken, says in (("_commit: [\n", "is not valid YAML"), ("- a\n", "not a mapping")):
+        answers.write_text(broken)
+        commit(project, "break the answers file")
+        for command in ("update", "check"):
+            result = runner.invoke(app, [command, str(project)])
+            assert result.exit_code == 2, result.output
+            assert says in result.output and "Traceback" not in result.output
+
+
 def test_check_says_when_an_update_is_available(template: TemplateRepo, project: Path) -> None:
     result = runner.invoke(app, ["check", str(project)])
     assert result.exit_code == 0, result.output
@@ -234,6 +253,16 @@ def test_add_rag_then_agent_keeps_edits_and_the_tests_pass(project: Path) -> Non
     assert "Answer like a pirate" in (project / CHAT).read_text()
     assert "Deployed on Fridays." in (project / "README.md").read_text()
     run_project_tests(project)
+
+
+def test_add_rag_keeps_the_store_the_project_has(template: TemplateRepo, tmp_path: Path) -> None:
+    source = TemplateSource(template.path, "v1.0.0")
+    answers = {"rag": True, "rag_store": "pgvector"}
+    project = new_project(tmp_path / "pg", answers, use_defaults=True, source=source).path
+    result = runner.invoke(app, ["add", "rag", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "rag_store: pgvector" in (project / ".copier-answers.yml").read_text()
+    assert (project / "src" / "pg" / "rag" / "pgvector_store.py").is_file()
 
 
 def test_add_provider_switches_the_dependency(project: Path) -> None:

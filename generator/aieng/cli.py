@@ -205,11 +205,19 @@ def _report(report: Any, *, dry_run: bool = False) -> None:
 def _parse_data(pairs: list[str]) -> dict[str, Any]:
     import yaml
 
+    from aieng.options import load_options
+
+    questions = [option.name for option in load_options()]
     data: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--data")
+        if key not in questions:  # copier would ignore it, and the typo would go unseen
+            raise typer.BadParameter(
+                f"{key!r} is not a question of the template (one of: {', '.join(questions)})",
+                param_hint="--data",
+            )
         data[key] = yaml.safe_load(value)  # "true" -> True, like copier's own --data
     return data
 
@@ -265,11 +273,13 @@ app.add_typer(add_app, name="add")
 def add_rag(
     project: ProjectArgument = Path("."),
     store: Annotated[
-        Literal["embedded", "pgvector"], typer.Option(help="Where the index lives.")
-    ] = "embedded",
+        Literal["embedded", "pgvector"] | None,
+        typer.Option(help="Where the index lives [default: the project's, else embedded]."),
+    ] = None,
 ) -> None:
     """Add the RAG store."""
-    _update(project, data={"rag": True, "rag_store": store})
+    # Without --store the project's recorded answer stands: a pgvector project stays one.
+    _update(project, data={"rag": True, **({"rag_store": store} if store else {})})
 
 
 @add_app.command("agent")

@@ -7,6 +7,7 @@ or an occupied destination leaves the disk as it was.
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,8 +35,11 @@ def read_data_file(path: Path) -> dict[str, Any]:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except OSError as error:
         raise BadInputError(f"cannot read the answers file {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise BadInputError(f"the answers file {path} is not UTF-8 text") from error
     except yaml.YAMLError as error:
-        raise BadInputError(f"the answers file {path} is not valid YAML: {error}") from error
+        first = str(error).splitlines()[0]
+        raise BadInputError(f"the answers file {path} is not valid YAML: {first}") from error
     if not isinstance(data, dict):
         raise BadInputError(f"the answers file {path} must be a mapping of question: answer")
     known = {option.name for option in load_options()}
@@ -95,9 +99,13 @@ def missing_answers(answers: dict[str, Any]) -> list[Option]:
 
 
 def check_destination(dest: Path, *, force: bool) -> None:
-    if dest.exists() and not dest.is_dir():
+    try:
+        exists, is_dir = dest.exists(), dest.is_dir()
+    except OSError as error:  # e.g. a name over the file system's limit
+        raise BadInputError(f"cannot use {dest}: {error.strerror}") from error
+    if exists and not is_dir:
         raise BadInputError(f"{dest} exists and is not a directory: choose another path")
-    if dest.is_dir() and any(dest.iterdir()) and not force:
+    if is_dir and any(dest.iterdir()) and not force:
         raise BadInputError(
             f"{dest} already exists and is not empty: choose a new directory, or pass "
             "--force to render into it (files with the template's names are overwritten)"
@@ -148,6 +156,8 @@ def _render(
     from copier.errors import CopierError
     from jinja2 import TemplateError
 
+    # What was there before: copier removes a failed render's files, but not on Ctrl-C.
+    before = set(dest.iterdir()) if dest.is_dir() else None
     try:
         with warnings.catch_warnings():
             # A checkout with uncommitted template changes is normal while developing.
@@ -174,7 +184,21 @@ def _render(
     except TemplateError as error:  # a bug in the template itself, not in the answers
         raise AiengError(f"the template failed to render (please report it): {error}") from error
     except KeyboardInterrupt as error:
+        _remove_partial(dest, before)
         raise AiengError("interrupted: nothing was generated") from error
+
+
+def _remove_partial(dest: Path, before: set[Path] | None) -> None:
+    """Remove what an interrupted render wrote: `dest` itself if the render made it, else
+    only the entries that were not there before (so none of the user's files)."""
+    if before is None:
+        shutil.rmtree(dest, ignore_errors=True)
+        return
+    for entry in set(dest.iterdir()) - before:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
 
 
 def _first_commit(dest: Path) -> bool:
