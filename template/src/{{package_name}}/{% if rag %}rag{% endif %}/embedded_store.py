@@ -26,7 +26,7 @@ import numpy as np
 from ..settings import Settings
 from .chunking import Chunk
 from .embeddings import tokenize
-from .store import EmbeddingMismatchError, Filter, Hit
+from .store import EmbeddingMismatchError, Filter, Hit, informative
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -160,7 +160,7 @@ class EmbeddedStore:
             return self._hits([(int(ids[i]), float(scores[i])) for i in best])
 
     def informative_words(self, words: list[str]) -> list[str]:
-        """The words in at most half the chunks (all of them if none is)."""
+        """`store.informative`, with each word's share of chunks from FTS5's vocabulary."""
         marks = ",".join("?" * len(words))
         with self._lock:
             total = len(self._vectors[0]) if self._vectors is not None else self.count()
@@ -169,7 +169,7 @@ class EmbeddedStore:
                     f"SELECT term, doc FROM chunks_vocab WHERE term IN ({marks})", words
                 ).fetchall()
             )
-        return [w for w in words if counts.get(w, 0) * 2 <= total] or words
+        return informative(words, {w: count / max(total, 1) for w, count in counts.items()})
 
     def keyword_search(self, query: str, k: int, where: Filter | None = None) -> list[Hit]:
         words = sorted(set(tokenize(query)))

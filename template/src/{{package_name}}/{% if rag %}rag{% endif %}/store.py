@@ -37,6 +37,17 @@ def parse_filter(items: Sequence[str]) -> dict[str, str | int]:
     return where
 
 
+def informative(words: list[str], shares: Mapping[str, float]) -> list[str]:
+    """The query words found in at most half the chunks (`shares`: word -> share of the
+    chunks holding it), or all of them when none is.
+
+    Both stores search with these only: a word in most chunks ranks nothing (BM25 gives
+    it no weight, `ts_rank` would favour chunks repeating it) while scoring it means
+    reading most of the index.
+    """
+    return [w for w in words if shares.get(w, 0.0) <= 0.5] or words
+
+
 class EmbeddingMismatchError(RuntimeError):
     """The store holds vectors of another embedding; mixing them would give nonsense."""
 
