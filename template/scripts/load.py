@@ -1,7 +1,7 @@
 """A bounded load test: N requests at a fixed concurrency, then a report; it always stops.
 
-    python tests/load.py --spawn PACKAGE.api:create_app   # start a server, load it, stop it
-    python tests/load.py --url http://127.0.0.1:8000       # load a server already running
+    python scripts/load.py --spawn PACKAGE.api:create_app   # start a server, load it, stop it
+    python scripts/load.py --url http://127.0.0.1:8000       # load a server already running
 
 With `--spawn` the server runs the offline fake model with a fixed latency
 (`FAKE_LATENCY_MS`, `--latency-ms`), so the figures measure the app, not a provider:
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import socket
 import subprocess
@@ -154,8 +155,8 @@ async def run_load(url: str, args: argparse.Namespace) -> dict[str, float]:
     elapsed = time.perf_counter() - start
     latencies.sort()
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(len(latencies) * p))] * 1000
+    def pct(p: float) -> float:  # nearest rank, as the eval report and `app traces` use
+        return latencies[max(0, math.ceil(len(latencies) * p) - 1)] * 1000
 
     return {
         "requests": len(latencies),
