@@ -17,7 +17,7 @@ SMALLEST = {
     "agent.py": ["--runs", "2", "--calls", "1"],
     "app.py": ["--requests", "20", "--runs", "1"],
     "evals.py": ["--cases", "40", "--runs", "1"],
-    "load.py": ["--requests", "100", "--concurrency", "8", "--latency-ms", "5"],
+    "load.py": ["--requests", "100", "--concurrency", "8", "--latency-ms", "5", "--runs", "1"],
     "rag.py": ["--sizes", "300", "--queries", "10", "--ingest-chunks", "300"],
     "render.py": ["--runs", "1"],
     "traces.py": ["--traces", "50", "--runs", "1"],

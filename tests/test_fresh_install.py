@@ -62,6 +62,8 @@ def test_new_project_passes_its_own_readme_commands(tmp_path: Path, installer: s
         if command == "make test":
             assert re.search(r"\d+ passed", done.stdout)
     assert (project / ".venv" / "bin" / "support-bot").exists()
+    # uv pins what it installed, for the Docker image (`uv sync --frozen`); pip has no lock.
+    assert (project / "uv.lock").exists() == (installer == "uv")
 
 
 def test_installed_wheel_renders_without_the_source_tree(tmp_path: Path) -> None:

@@ -5,7 +5,11 @@
 
 With `--spawn` the server runs the offline fake model with a fixed latency
 (`FAKE_LATENCY_MS`, `--latency-ms`), so the figures measure the app, not a provider:
-with concurrency C and latency L, C / L requests per second is the ceiling. It stops
+with concurrency C and latency L, C / L requests per second is the ceiling. The spawned
+server keeps its traces, cache and agent memory in a scratch folder, not the project's
+`.traces`/`.data`, and checks an API key this script makes up (so `API_KEYS` in `.env`
+does not turn every request into a 401). Against `--url`, set `LOAD_API_KEY` if the
+server wants a key. It stops
 after `--requests` requests or `--duration` seconds, whichever comes first, and
 only targets this machine (127.0.0.1 / localhost): it is not a tool to flood others.
 
@@ -22,13 +26,17 @@ import asyncio
 import json
 import math
 import os
+import secrets
 import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 from urllib.request import urlopen
 
@@ -66,11 +74,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+#: The settings naming files a server writes: a load run's go to a scratch folder.
+STATE_PATHS = {
+    "TRACE_PATH": "traces.db",
+    "RESPONSE_CACHE_PATH": "response-cache.sqlite",
+    "AGENT_CHECKPOINT_PATH": "agent-checkpoints.sqlite",
+}
+
+
 @contextmanager
-def spawned_server(app: str, args: argparse.Namespace) -> Iterator[str]:
+def spawned_server(app: str, args: argparse.Namespace, api_key: str) -> Iterator[str]:
     """uvicorn on a free local port with the fake model; stopped (SIGTERM) on exit."""
     port = free_port()
+    scratch = tempfile.TemporaryDirectory(prefix="load-")
     env = {**os.environ, "LLM_PROVIDER": "fake", "FAKE_LATENCY_MS": str(args.latency_ms)}
+    env |= {name: str(Path(scratch.name) / file) for name, file in STATE_PATHS.items()}
+    env |= {"API_KEYS": api_key}
     env |= dict(item.split("=", 1) for item in args.env)
     command = [sys.executable, "-m", "uvicorn", app, "--factory", "--port", str(port)]
     command += ["--host", "127.0.0.1", "--workers", str(args.workers), "--no-access-log"]
@@ -87,6 +106,7 @@ def spawned_server(app: str, args: argparse.Namespace) -> Iterator[str]:
     finally:
         server.terminate()
         server.wait(timeout=30)
+        scratch.cleanup()
 
 
 def ready(url: str) -> bool:
@@ -126,17 +146,17 @@ class Connection:
             self.streams = None
 
 
-async def run_load(url: str, args: argparse.Namespace) -> dict[str, float]:
+async def run_load(url: str, args: argparse.Namespace, api_key: str | None) -> dict[str, Any]:
     latencies: list[float] = []
-    errors = 0
+    errors: Counter[str] = Counter()  # status code (or "no answer") -> count
     issued = 0
     parts = urlsplit(url)
-    headers = {"x-api-key": os.environ["LOAD_API_KEY"]} if "LOAD_API_KEY" in os.environ else {}
+    headers = {"x-api-key": api_key} if api_key else {}
     start = time.perf_counter()
     deadline = start + args.duration
 
     async def worker() -> None:
-        nonlocal errors, issued
+        nonlocal issued
         connection = Connection(parts.hostname or "127.0.0.1", parts.port or 80, headers)
         while issued < args.requests and time.perf_counter() < deadline:
             issued += 1
@@ -148,7 +168,8 @@ async def run_load(url: str, args: argparse.Namespace) -> dict[str, float]:
                 status = 0
                 connection.close()
             latencies.append(time.perf_counter() - sent)
-            errors += status != 200
+            if status != 200:
+                errors[str(status) if status else "no answer"] += 1
         connection.close()
 
     await asyncio.gather(*(worker() for _ in range(args.concurrency)))
@@ -160,7 +181,8 @@ async def run_load(url: str, args: argparse.Namespace) -> dict[str, float]:
 
     return {
         "requests": len(latencies),
-        "errors": errors,
+        "errors": errors.total(),
+        "errors_by_status": dict(errors),
         "seconds": round(elapsed, 2),
         "requests_per_s": round(len(latencies) / elapsed, 1),
         "ceiling_per_s": round(args.concurrency / (args.latency_ms / 1000), 1)
@@ -175,15 +197,18 @@ async def run_load(url: str, args: argparse.Namespace) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.spawn:
-        with spawned_server(args.spawn, args) as url:
-            report = asyncio.run(run_load(url, args))
+        api_key = os.environ.get("LOAD_API_KEY") or f"load-{secrets.token_hex(8)}"
+        with spawned_server(args.spawn, args, api_key) as url:
+            report = asyncio.run(run_load(url, args, api_key))
     else:
-        report = asyncio.run(run_load(args.url, args))
+        report = asyncio.run(run_load(args.url, args, os.environ.get("LOAD_API_KEY")))
     if args.json:
         print(json.dumps(report))
     else:
         for key, value in report.items():
             print(f"{key:>16}  {value}")
+    if "401" in report["errors_by_status"]:
+        print("error: the server wants an API key: set LOAD_API_KEY", file=sys.stderr)
     return 1 if report["errors"] else 0
 
 
