@@ -50,25 +50,35 @@ class CallLevers:
         cache = None
         if settings.response_cache:
             cache = ResponseCache(settings.response_cache_path, settings.response_cache_ttl_s)
-        limits = (
-            settings.llm_requests_per_minute,
-            settings.llm_tokens_per_minute,
-            settings.llm_max_concurrency,
-        )
-        return cls(cache, ModelLimiter(*limits) if any(limits) else None)
+        return cls(cache, provider_limiter(settings))
 
     def apply(self, model: BaseChatModel, settings: Settings) -> BaseChatModel:
         if self.limiter is not None:
             model = limited(model, self.limiter)
-        if self.cache is not None and cacheable(settings):
+        if self.cache is not None and cacheable(settings, model):
             model = model.model_copy(update={"cache": self.cache})
         return model
 
 
-def cacheable(settings: Settings) -> bool:
-    """Same request, same answer only at temperature 0 (or offline); forcing overrides."""
-    deterministic = settings.llm_temperature == 0 or settings.llm_provider == "fake"
-    return deterministic or settings.response_cache_any_temperature
+def provider_limiter(settings: Settings) -> ModelLimiter | None:
+    """LLM_REQUESTS_PER_MINUTE, LLM_TOKENS_PER_MINUTE, LLM_MAX_CONCURRENCY; None if unset."""
+    limits = (
+        settings.llm_requests_per_minute,
+        settings.llm_tokens_per_minute,
+        settings.llm_max_concurrency,
+    )
+    return ModelLimiter(*limits) if any(limits) else None
+
+
+def cacheable(settings: Settings, model: BaseChatModel) -> bool:
+    """Same request, same answer only at temperature 0 (or offline); forcing overrides.
+
+    The temperature the model will send decides, not the one asked for: a model may drop
+    it (langchain-openai sends none to gpt-5 reasoning models, which then sample at 1).
+    """
+    if settings.response_cache_any_temperature or settings.llm_provider == "fake":
+        return True
+    return getattr(model, "temperature", settings.llm_temperature) == 0
 
 
 def build_chat_model(settings: Settings, levers: CallLevers | None = None) -> BaseChatModel:
