@@ -36,6 +36,7 @@ SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 UNGUARDED_PREFIX = "/health"
 #: The playground's pages and files hold no data: they load without a key, then ask
 #: for it and send it with every API call (their JSON, /playground/*, stays guarded).
+#: Nor do they count toward the per-client rate limit.
 PUBLIC_PAGES = ("/", "/playground", "/traces")
 PUBLIC_PREFIX = "/playground/static/"
 #: Rate-limit buckets kept at most (one per client seen recently).
@@ -179,6 +180,10 @@ class ClientRateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["path"].startswith(UNGUARDED_PREFIX):
+            return await self.app(scope, receive, send)
+        # The playground's pages and files are not the API: loading the page must not
+        # spend the allowance its calls need (they, /playground/*, still count).
+        if scope["path"] in PUBLIC_PAGES or scope["path"].startswith(PUBLIC_PREFIX):
             return await self.app(scope, receive, send)
         wait = self.take(self.client(scope))
         if wait > 0:

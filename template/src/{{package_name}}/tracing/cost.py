@@ -3,7 +3,8 @@
 Prices come from `genai-prices`, a maintained table shipped inside the package (no
 network). A model the table does not know (a fine-tune, a local or self-hosted model)
 is priced from the `LLM_PRICES` setting; one known to neither gets a null cost and one
-warning per model, never an exception: tracing must not break a call.
+warning per model, never an exception: tracing must not break a call. The `fake`
+provider (offline) costs $0 unless `LLM_PRICES` prices it.
 
 The table's own calculation (Decimal arithmetic, price units) takes ~90 µs, too much
 for the calling thread of every model call, so a model's per-token rates are looked up
@@ -27,7 +28,10 @@ logger = logging.getLogger(__name__)
 #: (`openai_compatible`, `ollama`) are matched by model name alone, or not at all.
 _TABLE_PROVIDERS = {"openai": "openai", "anthropic": "anthropic", "google": "google"}
 #: Providers whose models no public price table can know.
-_UNPRICED_PROVIDERS = {"fake", "ollama"}
+_UNPRICED_PROVIDERS = {"ollama"}
+#: The offline test double costs nothing (so `make dev` shows $0, not "unknown"),
+#: unless `LLM_PRICES` gives it a price (tests do, to check a dollar figure).
+_FREE_PROVIDERS = {"fake"}
 
 
 class ModelPrice(BaseModel):
@@ -78,7 +82,9 @@ def _lookup(key: tuple[str, str]) -> tuple[float, float] | str | None:
     """The model's flat per-token rates from the table, cached for the process."""
     provider, model = key
     rates: tuple[float, float] | str | None = None
-    if provider not in _UNPRICED_PROVIDERS:
+    if provider in _FREE_PROVIDERS:
+        rates = (0.0, 0.0)
+    elif provider not in _UNPRICED_PROVIDERS:
         try:
             calculation = _table_price(model, provider, 1_000_000, 1_000_000)
         except LookupError:

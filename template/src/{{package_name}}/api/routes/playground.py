@@ -116,19 +116,23 @@ def list_traces(
 
 
 @router.get("/playground/traces/{trace_id}")
-def get_trace(trace_id: str, settings: SettingsDep) -> dict[str, Any]:
-    """One trace as a tree; 404 until its first spans are written (they are batched)."""
+def get_trace(trace_id: str, settings: SettingsDep, wait: bool = False) -> dict[str, Any]:
+    """One trace as a tree; 404 until its first spans are written (they are batched).
+
+    `wait=true` (the chat page, polling for an answer's cost) makes that a 200
+    `{"pending": true}`: an expected "not yet", which the browser would log as an error.
+    """
     try:
         connection = query.open_store(settings.trace_path)
+        try:
+            trace = query.trace_summary(connection, query.resolve_trace_id(connection, trace_id))
+            roots = query.trace_tree(connection, trace.trace_id)
+        finally:
+            connection.close()
     except query.TraceQueryError as error:
+        if wait:
+            return {"pending": True, "detail": str(error)}
         raise HTTPException(404, str(error)) from error
-    try:
-        trace = query.trace_summary(connection, query.resolve_trace_id(connection, trace_id))
-        roots = query.trace_tree(connection, trace.trace_id)
-    except query.TraceQueryError as error:
-        raise HTTPException(404, str(error)) from error
-    finally:
-        connection.close()
     # Spans are written as they end, the request's own last: until it is in, a root
     # still has a parent that is not stored, and the page waits for the rest.
     complete = all(root.parent_id is None for root in roots)

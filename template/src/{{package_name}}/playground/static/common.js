@@ -18,11 +18,19 @@ function withKey(headers = {}) {
   return key ? { ...headers, Authorization: `Bearer ${key}`, "X-API-Key": key } : headers;
 }
 
-// Name the usual failures plainly, then keep the server's own words.
-function explain(message) {
+// Name the usual failures plainly, then keep the server's own words. The app's own 401
+// and 429 (api/middleware.py) start with their status and wording; any other 401/403 or
+// 429 comes from the model provider (its message names the provider's SDK error).
+function explain(message, retryAfter = null) {
+  const wait = retryAfter ? `; try again in ${retryAfter} s` : "";
   const kinds = [
     [/budget/i, "Budget exceeded"],
-    [/\b401\b|\b403\b|api key|unauthori[sz]ed|forbidden/i, "Not authorised: enter the API key at the top"],
+    [/^401 (an API key is required|the API key is not valid)$/, "Not authorised: enter the API key at the top"],
+    [/^429 too many requests from this client$/, `Rate limited by this app (CLIENT_RATE_LIMIT_PER_MINUTE)${wait}`],
+    [
+      /\b401\b|\b403\b|api.?key|unauthori[sz]ed|authenticat|forbidden/i,
+      "The model provider refused the app's key (check the provider's API key setting)",
+    ],
     [/rate.?limit|\b429\b|too many requests/i, "Rate limited by the model provider"],
     [/connect|timed? ?out|timeout|unavailable|unreachable|\b50[234]\b/i, "The model cannot be reached"],
   ];
@@ -39,7 +47,7 @@ async function errorText(response) {
   } catch {
     // not JSON: keep the status text
   }
-  return explain(`${response.status} ${detail}`);
+  return explain(`${response.status} ${detail}`, response.headers.get("retry-after"));
 }
 
 // fetch() that throws a readable Error for a network failure or a non-2xx status.
@@ -95,14 +103,18 @@ function element(tag, className, text) {
   return node;
 }
 
-// A trace as GET /playground/traces/{id} gives it, once all its spans are written (they
-// are batched, the request's own last); what there is after ~6 s; null if none.
+// A trace as GET /playground/traces/{id}?wait=true gives it, once all its spans are
+// written (they are batched, the request's own last): {"pending": true} until the first
+// are in (a 200, so the browser's console stays clean); what there is after ~6 s; null
+// if none.
 async function fetchTrace(traceId) {
   let trace = null;
   for (let attempt = 0; attempt < 20; attempt++) {
-    const response = await fetch(`/playground/traces/${encodeURIComponent(traceId)}`, { headers: withKey() });
-    if (response.ok) trace = await response.json();
-    else if (response.status !== 404) throw new Error(await errorText(response));
+    const path = `/playground/traces/${encodeURIComponent(traceId)}?wait=true`;
+    const response = await fetch(path, { headers: withKey() });
+    if (!response.ok) throw new Error(await errorText(response));
+    const body = await response.json();
+    if (!body.pending) trace = body;
     if (trace && trace.complete) break;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }

@@ -222,6 +222,7 @@ async function loadPrompts() {
 async function upload() {
   const file = $("upload-file").files[0];
   const status = $("upload-status");
+  status.classList.remove("error"); // a failed upload's red must not carry over
   if (!file) {
     status.textContent = "Choose a file first.";
     return;
