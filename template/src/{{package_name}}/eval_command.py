@@ -84,7 +84,7 @@ def eval_command(
     from .evals import DatasetError, load_dataset, run_cases
     from .evals.cache import EvalCache
     from .evals.report import load_gates
-    from .evals.wiring import build_judge, build_targets, pricer
+    from .evals.wiring import build_judge, build_targets, eval_levers, pricer
     from .models import MissingApiKeyError
     from .prompting import PromptError, load_prompts
     from .settings import get_settings
@@ -113,8 +113,9 @@ def eval_command(
             raise ValueError(f"no cases to run in {folder / 'datasets'}")
         answers = EvalCache(cache_path) if cache else None
         documents = [folder.parent / p for p in (gates.get("rag") or {}).get("documents", [])]
-        targets = build_targets(settings, library, cases, answers, documents)
-        judge = build_judge(settings, library, answers)
+        levers = eval_levers(settings)  # one set of provider limits for the whole run
+        targets = build_targets(settings, library, cases, answers, documents, levers)
+        judge = build_judge(settings, library, answers, levers)
     except (DatasetError, PromptError, MissingApiKeyError, ValueError, OSError) as error:
         raise fail(str(error)) from error
 

@@ -6,7 +6,10 @@ settings), and the judge model `EVAL_JUDGE_MODEL` (default: the app's model). A 
 with a `tier` runs on that tier's model (LLM_MODEL_FAST / LLM_MODEL_SMART) instead of
 its prompt's; offline, its fake then answers under that model's name, so the usage,
 the price and the `--tiers` table name the tier's model. The judge keeps its model.
-Every model goes through the answer cache when one is given.
+Every model goes through the answer cache when one is given, and every model of a run
+(the targets', the judge's, the tiers') through one set of provider limits
+(LLM_REQUESTS_PER_MINUTE, LLM_TOKENS_PER_MINUTE, LLM_MAX_CONCURRENCY), as in the API:
+an eval is where the bursts happen.
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 
 from ..fake_model import FakeChatModel
-from ..models import build_chat_model, check_provider_key, model_for_prompt
+from ..models import (
+    CallLevers,
+    build_chat_model,
+    check_provider_key,
+    model_for_prompt,
+    provider_limiter,
+)
 from ..prompting import Prompt, PromptLibrary
 from ..settings import Settings
 from ..tracing.cost import cost_usd
@@ -51,10 +60,18 @@ def tier_model(settings: Settings, tier: str) -> str:
     return tiers[tier] or settings.llm_model
 
 
-def _fake(settings: Settings, case: Case, script: list[Any]) -> FakeChatModel:
-    """The scripted fake, named after the case's tier model when it has a tier."""
+def eval_levers(settings: Settings) -> CallLevers:
+    """The provider limits, shared by every model of the run; not RESPONSE_CACHE (the eval
+    has its own answer cache, and `--no-cache` must mean fresh answers)."""
+    return CallLevers(limiter=provider_limiter(settings))
+
+
+def _fake(settings: Settings, case: Case, script: list[Any], levers: CallLevers) -> BaseChatModel:
+    """The scripted fake, named after the case's tier model when it has a tier; it waits
+    FAKE_LATENCY_MS and goes through the limits like a real model, so both show offline."""
     name = tier_model(settings, case.tier) if case.tier else "fake"
-    return FakeChatModel(script=script, model_name=name)
+    delay_s = settings.fake_latency_ms / 1000
+    return levers.apply(FakeChatModel(script=script, model_name=name, delay_s=delay_s), settings)
 
 
 def _cached(cache: EvalCache | None) -> Callable[[BaseChatModel, int], BaseChatModel]:
@@ -67,43 +84,49 @@ def _cached(cache: EvalCache | None) -> Callable[[BaseChatModel, int], BaseChatM
     return cached
 
 
-def prompt_models(settings: Settings, cache: EvalCache | None) -> ModelFor:
+def prompt_models(
+    settings: Settings, cache: EvalCache | None, levers: CallLevers | None = None
+) -> ModelFor:
     """(case, prompt, repeat) -> model: the scripted reply offline, else the real model."""
     cached = _cached(cache)
+    levers = levers or eval_levers(settings)
     if settings.llm_provider == "fake":
 
         def fake(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
             script = [case.fake_reply] if case.fake_reply is not None else []
-            return cached(_fake(settings, case, script), repeat)
+            return cached(_fake(settings, case, script, levers), repeat)
 
         return fake
     check_provider_key(settings)
-    default = build_chat_model(settings)
+    default = build_chat_model(settings, levers)
     built: dict[tuple[str, str | None, str | None], BaseChatModel] = {}
 
     def model_for(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
         key = (prompt.name, prompt.variant, case.tier)
         if key not in built:
-            built[key] = model_for_prompt(settings, on_tier(prompt, case.tier), default)
+            built[key] = model_for_prompt(settings, on_tier(prompt, case.tier), default, levers)
         return cached(built[key], repeat)
 
     return model_for
 
 
-def judge_models(settings: Settings, cache: EvalCache | None) -> ModelFor:
+def judge_models(
+    settings: Settings, cache: EvalCache | None, levers: CallLevers | None = None
+) -> ModelFor:
     """The judge: the case's `fake_judge` offline, else EVAL_JUDGE_MODEL."""
     cached = _cached(cache)
+    levers = levers or eval_levers(settings)
     if settings.llm_provider == "fake":
 
         def fake_judge(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
             reply = json.dumps(case.fake_judge) if case.fake_judge else UNSCRIPTED_JUDGE
-            return cached(FakeChatModel(script=[reply]), repeat)
+            return cached(levers.apply(FakeChatModel(script=[reply]), settings), repeat)
 
         return fake_judge
     judging = settings
     if settings.eval_judge_model is not None:
         judging = settings.model_copy(update={"llm_model": settings.eval_judge_model})
-    default = build_chat_model(judging)
+    default = build_chat_model(judging, levers)
     # One model per judge prompt, not one per judged answer (the judge's own settings,
     # `temperature: 0`, would otherwise build a new provider client for each).
     built: dict[tuple[str, str | None], BaseChatModel] = {}
@@ -111,7 +134,7 @@ def judge_models(settings: Settings, cache: EvalCache | None) -> ModelFor:
     def judge_for(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
         key = (prompt.name, prompt.variant)
         if key not in built:
-            built[key] = model_for_prompt(judging, prompt, default)
+            built[key] = model_for_prompt(judging, prompt, default, levers)
         return cached(built[key], repeat)
 
     return judge_for
@@ -143,6 +166,7 @@ def build_targets(
     cases: Sequence[Case],
     cache: EvalCache | None,
     rag_documents: list[Path],
+    levers: CallLevers | None = None,
 ) -> dict[str, Target]:
     """The prompt target, plus `rag` and `agent` when a case needs them.
 
@@ -150,7 +174,8 @@ def build_targets(
     feature the app lacks gets one clear error. In apps with RAG, RAG cases search the
     eval's own index, and agent cases get `search_documents` over the same index.
     """
-    models = prompt_models(settings, cache)
+    levers = levers or eval_levers(settings)
+    models = prompt_models(settings, cache, levers)
     targets: dict[str, Target] = {"prompt": PromptTarget(library, models)}
     needed = sorted({case.target for case in cases} - {"prompt"})
     modules = {name: _feature(f"evals.{name}_target") for name in needed}
@@ -166,8 +191,9 @@ def build_targets(
         targets["rag"] = rag.RagTarget(retriever, library, models)
     if agent := modules.get("agent"):
         tools = agent.document_tools(retriever) if retriever is not None else None
-        models_for = _agent_models(settings, cache, agent)
-        targets["agent"] = agent.AgentTarget(settings, models_for, library.get("agent"), tools)
+        prompt = library.get("agent")
+        models_for = _agent_models(settings, cache, agent, prompt, levers)
+        targets["agent"] = agent.AgentTarget(settings, models_for, prompt, tools)
     return targets
 
 
@@ -181,22 +207,40 @@ def _feature(name: str) -> ModuleType | None:
         return None
 
 
-def _agent_models(settings: Settings, cache: EvalCache | None, module: ModuleType) -> Any:
-    """(case, repeat) -> the agent's model: the app's, or the case's tier model."""
+def _agent_models(
+    settings: Settings,
+    cache: EvalCache | None,
+    module: ModuleType,
+    prompt: Prompt,
+    levers: CallLevers,
+) -> Any:
+    """(case, repeat) -> the agent's model: the one agent.prompt.md asks for (as in the
+    API and `app agent`), or the case's tier model."""
     cached = _cached(cache)
     if settings.llm_provider == "fake":
-        return lambda case, repeat: cached(_fake(settings, case, module.fake_script(case)), repeat)
+
+        def fake(case: Case, repeat: int) -> BaseChatModel:
+            return cached(_fake(settings, case, module.fake_script(case), levers), repeat)
+
+        return fake
     check_provider_key(settings)
-    built = {None: build_chat_model(settings)}
+    default = build_chat_model(settings, levers)
+    built: dict[str | None, BaseChatModel] = {}
 
     def model_for(case: Case, repeat: int) -> BaseChatModel:
         if case.tier not in built:
-            tiered = settings.model_copy(update={"llm_model": tier_model(settings, case.tier)})
-            built[case.tier] = build_chat_model(tiered)
+            tiered = on_tier(prompt, case.tier)
+            built[case.tier] = model_for_prompt(settings, tiered, default, levers)
         return cached(built[case.tier], repeat)
 
     return model_for
 
 
-def build_judge(settings: Settings, library: PromptLibrary, cache: EvalCache | None) -> LLMJudge:
-    return LLMJudge(library, judge_models(settings, cache))
+def build_judge(
+    settings: Settings,
+    library: PromptLibrary,
+    cache: EvalCache | None,
+    levers: CallLevers | None = None,
+) -> LLMJudge:
+    """The judge; pass the targets' `levers` so the judge's calls count in the same limits."""
+    return LLMJudge(library, judge_models(settings, cache, levers))
