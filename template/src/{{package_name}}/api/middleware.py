@@ -1,9 +1,11 @@
 """The API's guards, as pure ASGI middlewares: cheaper than `BaseHTTPMiddleware` (no
 extra task per request) and they work the same for streamed responses.
 
-Order, outermost first (see `api/app.py`): request id, CORS, API key, per-client rate
-limit; then FastAPI's own body limit (MAX_REQUEST_BYTES). Health checks (`/health*`)
-skip the key and the rate limit, so load balancers can probe without a key.
+Order, outermost first (see `api/app.py`): request id, CORS, per-client rate limit, API
+key; then FastAPI's own body limit (MAX_REQUEST_BYTES). The rate limit comes before the
+key check so that failed attempts count too: guessing keys from one address gets 429s
+after the allowance, like any other burst. Health checks (`/health*`) skip the key and
+the rate limit, so load balancers can probe without a key.
 """
 
 from __future__ import annotations
@@ -94,6 +96,16 @@ def presented_key(scope: Scope) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
+def key_is_valid(scope: Scope, keys: list[bytes]) -> bool:
+    """Whether the request presents one of `keys`, compared in constant time."""
+    # Back to the bytes sent (headers are read as latin-1), to compare with the keys'
+    # UTF-8: a key with non-ASCII characters, sent as UTF-8, matches.
+    given = (presented_key(scope) or "").encode("latin-1")
+    # Compare with every key, so the time taken does not tell which one nearly matched.
+    matches = [hmac.compare_digest(given, key) for key in keys]
+    return bool(given) and any(matches)
+
+
 class ApiKeyMiddleware:
     """401 unless the request presents one of `keys`; compared in constant time.
 
@@ -111,12 +123,8 @@ class ApiKeyMiddleware:
             return await self.app(scope, receive, send)
         if scope["path"] in PUBLIC_PAGES or scope["path"].startswith(PUBLIC_PREFIX):
             return await self.app(scope, receive, send)
-        # Back to the bytes sent (headers are read as latin-1), to compare with the keys'
-        # UTF-8: a key with non-ASCII characters, sent as UTF-8, matches.
-        given = (presented_key(scope) or "").encode("latin-1")
-        # Compare with every key, so the time taken does not tell which one nearly matched.
-        matches = [hmac.compare_digest(given, key) for key in self.keys]
-        if not given or not any(matches):
+        if not key_is_valid(scope, self.keys):
+            given = presented_key(scope)
             detail = "an API key is required" if not given else "the API key is not valid"
             return await _reply(send, 401, detail, [("www-authenticate", "Bearer")])
         await self.app(scope, receive, send)
@@ -126,10 +134,11 @@ class ClientRateLimitMiddleware:
     """At most `per_minute` requests per client, a token bucket each; beyond it a 429 with
     `Retry-After` (whole seconds until a request would be accepted).
 
-    A client is its address, or, when `by_key` (API keys are checked before this runs),
-    its key (hashed, never stored as given): a key nobody checked would let a client
-    take a fresh allowance with each made-up key. The buckets live in this process:
-    with several workers, each counts on its own.
+    A client is its address, or, when it presents one of `keys` (API_KEYS), that key
+    (hashed, never stored as given). A missing or wrong key counts against the address:
+    a made-up key is no fresh allowance, and a 401 spends the allowance like any request,
+    so guessing keys is rate-limited too. The buckets live in this process: with several
+    workers, each counts on its own.
     """
 
     def __init__(
@@ -137,18 +146,18 @@ class ClientRateLimitMiddleware:
         app: ASGIApp,
         per_minute: int,
         *,
-        by_key: bool = False,
+        keys: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.app = app
-        self.by_key = by_key
+        self.keys = [key.encode() for key in keys]
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
         self.clock = clock
         self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, updated)
 
     def client(self, scope: Scope) -> str:
-        key = presented_key(scope) if self.by_key else None
+        key = presented_key(scope) if self.keys and key_is_valid(scope, self.keys) else None
         if key:
             return "key:" + hmac.new(b"client", key.encode(), "sha256").hexdigest()
         host = scope.get("client") or ("unknown", 0)
@@ -209,15 +218,13 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
 
     The body limit is FastAPI's own (`FastAPI(max_body_size=...)`, see `api/app.py`).
     """
-    if settings.client_rate_limit_per_minute:
-        app.add_middleware(
-            ClientRateLimitMiddleware,
-            per_minute=settings.client_rate_limit_per_minute,
-            by_key=bool(settings.api_keys),  # the key middleware, outside it, checked them
-        )
-    if settings.api_keys:
-        keys = [key.get_secret_value() for key in settings.api_keys]
+    keys = [key.get_secret_value() for key in settings.api_keys]
+    if keys:
         app.add_middleware(ApiKeyMiddleware, keys=keys)
+    if settings.client_rate_limit_per_minute:  # outside the key check: 401s count too
+        app.add_middleware(
+            ClientRateLimitMiddleware, per_minute=settings.client_rate_limit_per_minute, keys=keys
+        )
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))
     app.add_middleware(RequestIdMiddleware)

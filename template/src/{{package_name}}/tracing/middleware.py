@@ -30,8 +30,20 @@ TRACE_ID_HEADER = b"x-trace-id"
 PLAYGROUND_PATHS = ("/", "/traces", "/playground")
 
 
+#: Health probes (`/health`, `/health/ready`): not traced either. A load balancer or a
+#: Docker HEALTHCHECK calls them every few seconds (one every 15 s is 5,760 traces a day),
+#: and their answer is in the response. They still get a request id (api/middleware.py).
+HEALTH_PATH = "/health"
+
+
 def is_playground_file(path: str) -> bool:
     return path in PLAYGROUND_PATHS or path.startswith("/playground/")
+
+
+def is_untraced(path: str) -> bool:
+    """The playground's files and the health probes: no span, no trace id."""
+    health = path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/")
+    return health or is_playground_file(path)
 
 
 def install_tracing(app: FastAPI, settings: Settings, service_name: str) -> Tracing:
@@ -72,7 +84,7 @@ class TracingMiddleware:
         self.tracing = tracing
 
     async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
-        if scope["type"] != "http" or is_playground_file(scope["path"]):
+        if scope["type"] != "http" or is_untraced(scope["path"]):
             await self.app(scope, receive, send)
             return
         tracing = self.tracing

@@ -44,3 +44,16 @@ def connect(path: Path) -> sqlite3.Connection:
     connection.execute("PRAGMA synchronous=NORMAL")
     connection.executescript(SCHEMA)
     return connection
+
+
+def check_store(path: Path) -> None:
+    """Open the store and read it, as the exporter will; raises if it cannot (readiness).
+
+    A store that cannot be opened (a read-only or full volume, a folder that is a file)
+    loses every span, silently: the exporter only logs it.
+    """
+    connection = connect(path)
+    try:
+        connection.execute("SELECT 1 FROM spans LIMIT 1").fetchall()
+    finally:
+        connection.close()

@@ -2,7 +2,10 @@
 
 An orchestrator restarts a process whose liveness fails, and stops sending traffic to
 one whose readiness fails; so readiness checks what a request needs (the model's
-configuration, the store) and liveness checks nothing that could heal by itself.
+configuration, the RAG store, the local trace store) and liveness checks nothing that
+could heal by itself. Each store check runs in a thread: a slow disk never blocks the
+event loop. Neither endpoint is traced (tracing/middleware.py): probes every few seconds
+would bury the real requests.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from ...models import MissingApiKeyError, check_provider_key
+from ...tracing.schema import check_store
 from ..deps import SettingsDep
 from ..schemas import HealthResponse
 
@@ -40,6 +44,12 @@ async def ready(request: Request, settings: SettingsDep) -> JSONResponse:
             checks["store"] = "ok"
         except Exception as error:
             checks["store"] = f"{type(error).__name__}: {error}"
+    if "local" in settings.tracing:  # TRACING=local: the spans' SQLite file opens
+        try:
+            await asyncio.to_thread(check_store, settings.trace_path)
+            checks["traces"] = "ok"
+        except Exception as error:
+            checks["traces"] = f"{type(error).__name__}: {error}"
     ok = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
