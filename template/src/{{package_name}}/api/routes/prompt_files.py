@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
+from langchain_core.exceptions import ModelError
 from pydantic import BaseModel, Field
 
 from ...models import model_for_prompt
@@ -107,9 +108,9 @@ async def run(
             output = await run_prompt(model, prompt, prompt.variables(body.variables))
     except PromptError as error:
         raise HTTPException(422, str(error)) from error
-    except BudgetExceededError:
-        raise  # the app's handler answers 429, with Retry-After for the daily budget
-    except Exception as error:  # the model or provider failed: say which way
+    except (BudgetExceededError, ModelError):
+        raise  # the app's handlers: 429 for a budget, 502/503/504/413 (api/errors.py)
+    except Exception as error:  # the model's output was unusable: say which way
         raise HTTPException(502, f"{type(error).__name__}: {error}") from error
     latency_ms = (time.perf_counter() - started) * 1000
     tokens_in = sum(tokens[0] for tokens in usage.values())

@@ -1,0 +1,47 @@
+"""A failed model call as an HTTP answer a client can act on, not a bare 500.
+
+LangChain raises one family of exceptions for every provider (`ModelError`; each is also
+the provider SDK's own type), so one table maps them all. Trouble at the provider is a
+gateway's answer (502, 503, 504: the fault is upstream, retrying may help); a request the
+model cannot take is the client's (413, 422). The body names the error, as the stream's
+`error` event and the playground do.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from langchain_core.exceptions import (
+    ContextOverflowError,
+    ModelError,
+    ModelRateLimitError,
+    ModelRefusalError,
+    ModelTimeoutError,
+)
+
+#: First match wins; any other model error is a 502.
+STATUS_BY_ERROR: tuple[tuple[type[ModelError], int], ...] = (
+    (ModelRateLimitError, 503),  # the provider's limit, not this client's: not a 429
+    (ModelTimeoutError, 504),
+    (ContextOverflowError, 413),
+    (ModelRefusalError, 422),
+)
+
+
+def status_for(error: ModelError) -> int:
+    return next((status for kind, status in STATUS_BY_ERROR if isinstance(error, kind)), 502)
+
+
+async def model_error_response(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, ModelError)  # registered for ModelError only
+    headers = {}
+    # The provider's own wait, when its SDK error carries the HTTP response.
+    retry_after = getattr(getattr(error, "response", None), "headers", {}).get("retry-after")
+    if isinstance(error, ModelRateLimitError) and retry_after:
+        headers["Retry-After"] = retry_after
+    detail = f"the model call failed: {type(error).__name__}: {error}"
+    return JSONResponse({"detail": detail}, status_code=status_for(error), headers=headers)
+
+
+def install_model_errors(app: FastAPI) -> None:
+    app.add_exception_handler(ModelError, model_error_response)
