@@ -97,8 +97,9 @@ class Bench:
             database_url=self.database_url,
         )
 
-    def retriever(self, store: str, name: str, fresh: bool = True) -> Any:
-        retriever = self.m["rag.retriever"].Retriever(self.settings(store, name), self.embeddings)
+    def retriever(self, store: str, name: str, fresh: bool = True, **settings: Any) -> Any:
+        configured = self.settings(store, name).model_copy(update=settings)
+        retriever = self.m["rag.retriever"].Retriever(configured, self.embeddings)
         if fresh and store == "pgvector":
             import psycopg
 
@@ -149,26 +150,26 @@ class Bench:
         retriever = self.retriever("pgvector", "pg")
         store = retriever.store  # makes the schema, with the HNSW index
         start = time.perf_counter()
-        db = store._db
-        db.execute("DROP INDEX rag_chunks_embedding")
-        with db.transaction(), db.cursor() as cursor:
-            batches = self.chunks(texts)
-            cursor.executemany(
-                "INSERT INTO rag_sources VALUES (%s, %s)", [(s, s) for s, _ in batches]
+        with store._pool.connection() as db:
+            db.execute("DROP INDEX rag_chunks_embedding")
+            with db.transaction(), db.cursor() as cursor:
+                batches = self.chunks(texts)
+                cursor.executemany(
+                    "INSERT INTO rag_sources VALUES (%s, %s)", [(s, s) for s, _ in batches]
+                )
+                copy_sql = "COPY rag_chunks (source, text, metadata, embedding) FROM STDIN"
+                with cursor.copy(copy_sql) as copy:
+                    for number, (source, batch) in enumerate(batches):
+                        for i, chunk in enumerate(batch):
+                            vector = pgvector_store.to_vector(vectors[number * 1000 + i])
+                            copy.write_row((source, chunk.text, Jsonb(chunk.metadata), vector))
+            db.execute("SET maintenance_work_mem = '1GB'")
+            db.execute("SET max_parallel_maintenance_workers = 1")
+            db.execute(
+                "CREATE INDEX rag_chunks_embedding ON rag_chunks"
+                " USING hnsw (embedding vector_cosine_ops)"
             )
-            copy_sql = "COPY rag_chunks (source, text, metadata, embedding) FROM STDIN"
-            with cursor.copy(copy_sql) as copy:
-                for number, (source, batch) in enumerate(batches):
-                    for i, chunk in enumerate(batch):
-                        vector = pgvector_store.to_vector(vectors[number * 1000 + i])
-                        copy.write_row((source, chunk.text, Jsonb(chunk.metadata), vector))
-        db.execute("SET maintenance_work_mem = '1GB'")
-        db.execute("SET max_parallel_maintenance_workers = 1")
-        db.execute(
-            "CREATE INDEX rag_chunks_embedding ON rag_chunks"
-            " USING hnsw (embedding vector_cosine_ops)"
-        )
-        db.execute("ANALYZE rag_chunks")
+            db.execute("ANALYZE rag_chunks")
         return retriever, time.perf_counter() - start
 
 
@@ -247,11 +248,11 @@ def main() -> None:
                 figures = [("", query_figures(retriever, queries, query_vectors, exact, keys))]
                 if store == "pgvector":
                     figures[0] = (f", ef_search={default_ef}", figures[0][1])
-                    for ef in ef_search:
-                        db = retriever.store._db
-                        db.execute("SELECT set_config('hnsw.ef_search', %s, false)", (str(ef),))
-                        figure = query_figures(retriever, queries, query_vectors, exact, keys)
+                    for ef in ef_search:  # the same rows, a store opened with another ef
+                        tuned = bench.retriever("pgvector", "pg", fresh=False, ef_search=ef)
+                        figure = query_figures(tuned, queries, query_vectors, exact, keys)
                         figures.append((f", ef_search={ef}", figure))
+                        tuned.close()
                 retriever.close()
                 for label, f in figures:
                     target = "p50 < 20 ms, recall >= 0.95" if store == "embedded" else ""
