@@ -83,15 +83,19 @@ def main() -> None:
         f"concurrency {args.concurrency}, {args.requests} requests per run, "
         f"{args.runs} runs per path (median run shown)\n"
     )
-    print("| path | req/s (median) | req/s (range) | latency bound | p50 | p95 | p99 | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| path | req/s (median) | req/s (range) | latency bound | server CPU per request"
+        " | p50 | p95 | p99 | errors |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, rows in runs.items():
         rates = [row["requests_per_s"] for row in rows]
         row = min(rows, key=lambda r: abs(r["requests_per_s"] - statistics.median(rates)))
         errors = sum(r["errors"] for r in rows)
         print(
             f"| {name} | {row['requests_per_s']:,.0f} | {min(rates):,.0f}-{max(rates):,.0f}"
-            f" | {bound:,.0f} | {row['p50_ms']:.0f} ms | {row['p95_ms']:.0f} ms"
+            f" | {bound:,.0f} | {row.get('server_cpu_ms_per_request', float('nan')):.2f} ms"
+            f" | {row['p50_ms']:.0f} ms | {row['p95_ms']:.0f} ms"
             f" | {row['p99_ms']:.0f} ms | {errors:.0f} |"
         )
 

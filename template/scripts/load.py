@@ -5,7 +5,9 @@
 
 With `--spawn` the server runs the offline fake model with a fixed latency
 (`FAKE_LATENCY_MS`, `--latency-ms`), so the figures measure the app, not a provider:
-with concurrency C and latency L, C / L requests per second is the ceiling. The spawned
+with concurrency C and latency L, C / L requests per second is the ceiling; below it,
+the server's CPU time per request (`server_cpu_ms_per_request`, on Linux) says what the
+CPU allows: one worker serves at most 1,000 / that many requests a second. The spawned
 server keeps its traces, cache and agent memory in a scratch folder, not the project's
 `.traces`/`.data`, and checks an API key this script makes up (so `API_KEYS` in `.env`
 does not turn every request into a 401). Against `--url`, set `LOAD_API_KEY` if the
@@ -83,8 +85,9 @@ STATE_PATHS = {
 
 
 @contextmanager
-def spawned_server(app: str, args: argparse.Namespace, api_key: str) -> Iterator[str]:
-    """uvicorn on a free local port with the fake model; stopped (SIGTERM) on exit."""
+def spawned_server(app: str, args: argparse.Namespace, api_key: str) -> Iterator[tuple[str, int]]:
+    """uvicorn on a free local port with the fake model, as (URL, pid); stopped (SIGTERM)
+    on exit."""
     port = free_port()
     scratch = tempfile.TemporaryDirectory(prefix="load-")
     env = {**os.environ, "LLM_PROVIDER": "fake", "FAKE_LATENCY_MS": str(args.latency_ms)}
@@ -102,11 +105,21 @@ def spawned_server(app: str, args: argparse.Namespace, api_key: str) -> Iterator
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("error: the server did not become ready")
             time.sleep(0.2)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=30)
         scratch.cleanup()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time a process has used so far (Linux's /proc); None elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def ready(url: str) -> bool:
@@ -198,8 +211,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.spawn:
         api_key = os.environ.get("LOAD_API_KEY") or f"load-{secrets.token_hex(8)}"
-        with spawned_server(args.spawn, args, api_key) as url:
+        with spawned_server(args.spawn, args, api_key) as (url, pid):
+            before = cpu_seconds(pid)
             report = asyncio.run(run_load(url, args, api_key))
+            after = cpu_seconds(pid)
+        # What one request costs the server: with one worker, its CPU time over the run.
+        if before is not None and after is not None and args.workers == 1:
+            report["server_cpu_ms_per_request"] = round(
+                (after - before) * 1000 / report["requests"], 2
+            )
     else:
         report = asyncio.run(run_load(args.url, args, os.environ.get("LOAD_API_KEY")))
     if args.json:
