@@ -40,6 +40,8 @@ from .dataset import Case
 from .judge import LLMJudge
 from .runner import ModelFor, Output, Pricer, PromptTarget, Target
 
+#: The scripted fake's model name when it stands in for no tier.
+FAKE_MODEL_NAME = "fake"
 #: What the fake judge says for a case with no `fake_judge`: a fail that says why.
 UNSCRIPTED_JUDGE = json.dumps({"score": 1, "reason": "no fake_judge scripted for this case"})
 #: The app's package (`evals` is one of its subpackages).
@@ -69,7 +71,7 @@ def eval_levers(settings: Settings) -> CallLevers:
 def _fake(settings: Settings, case: Case, script: list[Any], levers: CallLevers) -> BaseChatModel:
     """The scripted fake, named after the case's tier model when it has a tier; it waits
     FAKE_LATENCY_MS and goes through the limits like a real model, so both show offline."""
-    name = tier_model(settings, case.tier) if case.tier else "fake"
+    name = tier_model(settings, case.tier) if case.tier else FAKE_MODEL_NAME
     delay_s = settings.fake_latency_ms / 1000
     return levers.apply(FakeChatModel(script=script, model_name=name, delay_s=delay_s), settings)
 
@@ -150,8 +152,13 @@ def pricer(settings: Settings) -> Pricer:
         total = 0.0
         for model, (input_tokens, output_tokens) in output.usage.items():
             if provider == "fake" and model not in prices:
-                return None  # the fake model has no price unless LLM_PRICES gives one
-            cost = cost_usd(model, provider, input_tokens, output_tokens, prices)
+                if model == FAKE_MODEL_NAME:
+                    return None  # the plain fake has no price unless LLM_PRICES gives one
+                # Offline a tier's fake answers under the tier model's name: its tokens at
+                # that model's list price, so `--tiers` shows the cost side offline too.
+                cost = cost_usd(model, "", input_tokens, output_tokens)
+            else:
+                cost = cost_usd(model, provider, input_tokens, output_tokens, prices)
             if cost is None:
                 return None
             total += cost
