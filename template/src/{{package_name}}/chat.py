@@ -44,11 +44,25 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Passage:
+    """One retrieved passage as the prompt showed it: `[number] (source) text`.
+
+    Passages from the same source share its number, so a citation `[2]` in the answer
+    names a source; the answer carries them so a reader sees the words it was given.
+    """
+
+    number: int
+    source: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Context:
-    """Passages retrieved for a question (RAG), and the sources they came from."""
+    """Passages retrieved for a question (RAG): the prompt's text, and the same as data."""
 
     text: str
     sources: list[str] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
 
 
 #: Finds context for a question; the seam where RAG plugs into the chain.
@@ -61,6 +75,8 @@ class ChatAnswer:
     model: str
     usage: Usage = field(default_factory=Usage)
     sources: list[str] = field(default_factory=list)
+    #: The passages the answer was grounded in, in the prompt's order and numbering.
+    passages: list[Passage] = field(default_factory=list)
     #: The prompt's name, version, hash and variant, as sent with the model call.
     prompt: dict[str, str] = field(default_factory=dict)
 
@@ -75,6 +91,7 @@ def to_answer(reply: AIMessage, prompt: Prompt, context: Context | None) -> Chat
         model=str(reply.response_metadata.get("model_name", "")),
         usage=Usage.of(reply),
         sources=context.sources if context else [],
+        passages=context.passages if context else [],
         prompt=prompt.metadata,
     )
 

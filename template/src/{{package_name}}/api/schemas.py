@@ -31,6 +31,14 @@ class PromptInfo(BaseModel):
     prompt_variant: str
 
 
+class PassageInfo(BaseModel):
+    """A passage the answer was grounded in, numbered as in the prompt (`[number]`)."""
+
+    number: int
+    source: str
+    text: str
+
+
 class ChatResponse(BaseModel):
     answer: str
     model: str
@@ -39,6 +47,8 @@ class ChatResponse(BaseModel):
     conversation_id: str | None = None
     #: Paths of the documents the answer was grounded in (RAG apps; empty otherwise).
     sources: list[str] = Field(default_factory=list)
+    #: The passages themselves, as the model was given them (RAG apps; empty otherwise).
+    passages: list[PassageInfo] = Field(default_factory=list)
 
 
 class HealthResponse(BaseModel):

@@ -1,7 +1,8 @@
 """Retrieved chunks -> the context a grounded answer is written from, with its sources.
 
-Passages are numbered `[1]`, `[2]`... and labelled with their source path, so the model
-can cite them and the API can return the same list for the user to check. `POST /chat`
+Passages are numbered `[1]`, `[2]`... (one number per source) and labelled with their
+source path, so the model can cite them, and the API returns the same passages, numbered
+alike, for the user to check. `POST /chat`
 and `app chat` both ground answers through `context_finder`, so they retrieve alike.
 """
 
@@ -11,7 +12,7 @@ import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from ..chat import Context, ContextFinder
+from ..chat import Context, ContextFinder, Passage
 from ..settings import Settings
 from .retriever import Retriever, build_retriever
 from .rewrite import QueryRewriter
@@ -19,12 +20,14 @@ from .store import Hit
 
 
 def format_hits(hits: list[Hit]) -> Context:
+    """The passages numbered by source, as the prompt's text and as data for the answer."""
     sources = list(dict.fromkeys(hit.chunk.source for hit in hits))
     passages = [
-        f"[{sources.index(hit.chunk.source) + 1}] ({hit.chunk.source}) {hit.chunk.text.strip()}"
+        Passage(sources.index(hit.chunk.source) + 1, hit.chunk.source, hit.chunk.text.strip())
         for hit in hits
     ]
-    return Context(text="\n\n".join(passages), sources=sources)
+    text = "\n\n".join(f"[{p.number}] ({p.source}) {p.text}" for p in passages)
+    return Context(text=text, sources=sources, passages=passages)
 
 
 def context_finder(retriever: Retriever, rewrite: QueryRewriter | None = None) -> ContextFinder:

@@ -1,12 +1,14 @@
 """POST /chat and POST /chat/stream: a question (and history) in, an answer out.
 
 The stream sends Server-Sent Events: `token` events as the model writes, then one
-`final` event with the whole answer, its usage and prompt, or one `error` event.
+`final` event with the whole answer (the /chat body: usage, prompt, sources and the
+passages it was grounded in), or one `error` event.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -22,7 +24,14 @@ from ..deps import (
     SettingsDep,
     check_message_length,
 )
-from ..schemas import ChatMessage, ChatRequest, ChatResponse, PromptInfo, UsageInfo
+from ..schemas import (
+    ChatMessage,
+    ChatRequest,
+    ChatResponse,
+    PassageInfo,
+    PromptInfo,
+    UsageInfo,
+)
 
 router = APIRouter(tags=["chat"])
 
@@ -53,6 +62,7 @@ def to_response(result: chat.ChatAnswer, request: ChatRequest, default_model: st
         prompt=PromptInfo(**result.prompt),
         conversation_id=request.conversation_id,
         sources=result.sources,
+        passages=[PassageInfo(**asdict(passage)) for passage in result.passages],
     )
 
 

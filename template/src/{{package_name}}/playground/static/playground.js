@@ -52,29 +52,24 @@ async function fillCost(target, traceId) {
   }
 }
 
-// RAG apps: the passages behind the answer, from /search (the same search that grounded it).
-async function addSources(item, question, sources) {
+// RAG apps: the passages the answer was grounded in, as the final event carries them
+// (the ones the model was given: no second search). One entry per source, numbered as
+// the prompt numbered it, with the start of its best-ranked passage.
+function addSources(item, passages) {
   const box = element("details", "sources");
   box.open = true;
-  box.append(element("summary", "", `Sources (${sources.length})`));
   const list = element("ul");
-  box.append(list);
-  item.append(box);
-  let hits = [];
-  try {
-    // /search takes up to 2,000 characters (a URL's worth); a chat message may be longer.
-    const response = await call(`/search?q=${encodeURIComponent(question.slice(0, 2000))}`);
-    hits = (await response.json()).results;
-  } catch (error) {
-    list.append(element("li", "error", `Snippets unavailable: ${error.message}`));
-  }
-  for (const source of sources) {
-    const hit = hits.find((h) => h.source === source);
+  const shown = new Set();
+  for (const passage of passages) {
+    if (shown.has(passage.source)) continue;
+    shown.add(passage.source);
     const entry = element("li");
-    entry.append(element("code", "source", source));
-    if (hit) entry.append(element("q", "snippet", hit.text.slice(0, 240)));
+    entry.append(element("code", "source", `[${passage.number}] ${passage.source}`));
+    entry.append(element("q", "snippet", passage.text.slice(0, 240)));
     list.append(entry);
   }
+  box.append(element("summary", "", `Sources (${shown.size})`), list);
+  item.append(box);
 }
 
 function addStep(item, data) {
@@ -135,7 +130,7 @@ async function ask(question) {
   if (agent) threadId = final.thread_id;
   else history.push({ role: "user", content: question }, { role: "assistant", content: final.answer });
   addMeta(item, { started, usage: final.usage, traceId: response.headers.get("x-trace-id") });
-  if (final.sources && final.sources.length) addSources(item, question, final.sources);
+  if (final.passages && final.passages.length) addSources(item, final.passages);
 }
 
 // --- Prompts ------------------------------------------------------------------------
