@@ -132,7 +132,14 @@ def model_for_prompt(
 
 def model_for_command(settings: Settings, prompt: Prompt | None = None) -> BaseChatModel:
     """A CLI command's model (with `prompt`'s own settings, if given), behind the same
-    levers as the API's: RESPONSE_CACHE and the provider limits."""
+    levers as the API's: RESPONSE_CACHE and the provider limits. (`chat` streams, and a
+    stream never reads the cache: LangChain checks it in `invoke`/`ainvoke` only.)"""
     levers = CallLevers.from_settings(settings)
     model = build_chat_model(settings, levers)
     return model if prompt is None else model_for_prompt(settings, prompt, model, levers)
+
+
+def model_failure(error: Exception) -> str:
+    """How a failed model call is reported, the same in the API (api/errors.py) and the
+    CLI: what failed, then the provider's own words."""
+    return f"the model call failed: {type(error).__name__}: {error}"

@@ -70,6 +70,9 @@ class ResponseCache(BaseCache):
             "CREATE TABLE IF NOT EXISTS responses (prompt TEXT, llm TEXT, value TEXT,"
             " created REAL, PRIMARY KEY (prompt, llm))"
         )
+        # The pruning DELETE (every PRUNE_EVERY writes) finds old rows by index, not by a
+        # scan: a lookup on the event loop may be waiting for it (`_lock`).
+        self._db.execute("CREATE INDEX IF NOT EXISTS responses_by_age ON responses (created)")
         self.hits = 0
         self.misses = 0
         self._writes = 0
@@ -94,7 +97,8 @@ class ResponseCache(BaseCache):
         """On the event loop, not in a thread as LangChain's default does: a read by primary
         key costs ~15 µs, the hand-off ~150 µs, which made a hit cost more CPU than a call to
         the fake model. In WAL mode a reader never waits for SQLite's writers, only for
-        this process's own write in progress (`_lock`, one INSERT). Writes stay in a thread.
+        this process's own write in progress (`_lock`: one INSERT, and every PRUNE_EVERY
+        writes an indexed DELETE of expired rows). Writes stay in a thread.
         """
         return self.lookup(prompt, llm_string)
 

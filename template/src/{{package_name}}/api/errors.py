@@ -19,6 +19,8 @@ from langchain_core.exceptions import (
     ModelTimeoutError,
 )
 
+from ..models import model_failure
+
 #: First match wins; any other model error is a 502.
 STATUS_BY_ERROR: tuple[tuple[type[ModelError], int], ...] = (
     (ModelRateLimitError, 503),  # the provider's limit, not this client's: not a 429
@@ -39,8 +41,9 @@ async def model_error_response(request: Request, error: Exception) -> JSONRespon
     retry_after = getattr(getattr(error, "response", None), "headers", {}).get("retry-after")
     if isinstance(error, ModelRateLimitError) and retry_after:
         headers["Retry-After"] = retry_after
-    detail = f"the model call failed: {type(error).__name__}: {error}"
-    return JSONResponse({"detail": detail}, status_code=status_for(error), headers=headers)
+    return JSONResponse(
+        {"detail": model_failure(error)}, status_code=status_for(error), headers=headers
+    )
 
 
 def install_model_errors(app: FastAPI) -> None:
