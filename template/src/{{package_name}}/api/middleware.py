@@ -35,7 +35,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 REQUEST_ID_HEADER = "x-request-id"
 #: An incoming id is kept only if it is this sane; otherwise a new one is made.
 SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-UNGUARDED_PREFIX = "/health"
+HEALTH_PATH = "/health"  # and /health/ready: probes need no key and are never limited
 #: The playground's pages and files hold no data: they load without a key, then ask
 #: for it and send it with every API call (their JSON, /playground/*, stays guarded).
 #: Nor do they count toward the per-client rate limit.
@@ -86,6 +86,15 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+def is_unguarded(scope: Scope) -> bool:
+    """Past both guards (key, rate limit): health probes, CORS preflights (they carry no
+    credentials), and the playground's pages and files."""
+    path = scope["path"]
+    if path == HEALTH_PATH or path.startswith(HEALTH_PATH + "/") or scope["method"] == "OPTIONS":
+        return True
+    return path in PUBLIC_PAGES or path.startswith(PUBLIC_PREFIX)
+
+
 def presented_key(scope: Scope) -> str | None:
     """The key from `X-API-Key`, or from `Authorization: Bearer KEY`."""
     key = _header(scope, b"x-api-key")
@@ -96,14 +105,14 @@ def presented_key(scope: Scope) -> str | None:
     return token.strip() or None if scheme.lower() == "bearer" else None
 
 
-def key_is_valid(scope: Scope, keys: list[bytes]) -> bool:
-    """Whether the request presents one of `keys`, compared in constant time."""
+def matching_key(scope: Scope, keys: list[bytes]) -> int | None:
+    """Which of `keys` the request presents (its index), compared in constant time."""
     # Back to the bytes sent (headers are read as latin-1), to compare with the keys'
     # UTF-8: a key with non-ASCII characters, sent as UTF-8, matches.
     given = (presented_key(scope) or "").encode("latin-1")
     # Compare with every key, so the time taken does not tell which one nearly matched.
     matches = [hmac.compare_digest(given, key) for key in keys]
-    return bool(given) and any(matches)
+    return matches.index(True) if given and any(matches) else None
 
 
 class ApiKeyMiddleware:
@@ -117,13 +126,9 @@ class ApiKeyMiddleware:
         self.keys = [key.encode() for key in keys]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(UNGUARDED_PREFIX):
+        if scope["type"] != "http" or is_unguarded(scope):
             return await self.app(scope, receive, send)
-        if scope["method"] == "OPTIONS":  # CORS preflights carry no credentials
-            return await self.app(scope, receive, send)
-        if scope["path"] in PUBLIC_PAGES or scope["path"].startswith(PUBLIC_PREFIX):
-            return await self.app(scope, receive, send)
-        if not key_is_valid(scope, self.keys):
+        if matching_key(scope, self.keys) is None:
             given = presented_key(scope)
             detail = "an API key is required" if not given else "the API key is not valid"
             return await _reply(send, 401, detail, [("www-authenticate", "Bearer")])
@@ -135,7 +140,8 @@ class ClientRateLimitMiddleware:
     `Retry-After` (whole seconds until a request would be accepted).
 
     A client is its address, or, when it presents one of `keys` (API_KEYS), that key
-    (hashed, never stored as given). A missing or wrong key counts against the address:
+    (by its place in the list: never stored). A missing or wrong key counts against the
+    address:
     a made-up key is no fresh allowance, and a 401 spends the allowance like any request,
     so guessing keys is rate-limited too. The buckets live in this process: with several
     workers, each counts on its own.
@@ -157,9 +163,9 @@ class ClientRateLimitMiddleware:
         self.buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, updated)
 
     def client(self, scope: Scope) -> str:
-        key = presented_key(scope) if self.keys and key_is_valid(scope, self.keys) else None
-        if key:
-            return "key:" + hmac.new(b"client", key.encode(), "sha256").hexdigest()
+        key = matching_key(scope, self.keys) if self.keys else None
+        if key is not None:
+            return f"key:{key}"
         host = scope.get("client") or ("unknown", 0)
         return f"addr:{host[0]}"
 
@@ -188,11 +194,8 @@ class ClientRateLimitMiddleware:
         self.buckets = limited if len(limited) <= MAX_CLIENTS // 2 else {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith(UNGUARDED_PREFIX):
-            return await self.app(scope, receive, send)
-        # The playground's pages and files are not the API: loading the page must not
-        # spend the allowance its calls need (they, /playground/*, still count).
-        if scope["path"] in PUBLIC_PAGES or scope["path"].startswith(PUBLIC_PREFIX):
+        # Loading the playground's page must not spend the allowance its calls need.
+        if scope["type"] != "http" or is_unguarded(scope):
             return await self.app(scope, receive, send)
         wait = self.take(self.client(scope))
         if wait > 0:
