@@ -86,12 +86,13 @@ def _cached(cache: EvalCache | None) -> Callable[[BaseChatModel, int], BaseChatM
     return cached
 
 
-def prompt_models(
-    settings: Settings, cache: EvalCache | None, levers: CallLevers | None = None
-) -> ModelFor:
-    """(case, prompt, repeat) -> model: the scripted reply offline, else the real model."""
+def prompt_models(settings: Settings, cache: EvalCache | None, levers: CallLevers) -> ModelFor:
+    """(case, prompt, repeat) -> model: the scripted reply offline, else the real model.
+
+    `levers` is the run's one `eval_levers(settings)`: a second set would be a second
+    budget against the same provider limits.
+    """
     cached = _cached(cache)
-    levers = levers or eval_levers(settings)
     if settings.llm_provider == "fake":
 
         def fake(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
@@ -112,12 +113,9 @@ def prompt_models(
     return model_for
 
 
-def judge_models(
-    settings: Settings, cache: EvalCache | None, levers: CallLevers | None = None
-) -> ModelFor:
+def judge_models(settings: Settings, cache: EvalCache | None, levers: CallLevers) -> ModelFor:
     """The judge: the case's `fake_judge` offline, else EVAL_JUDGE_MODEL."""
     cached = _cached(cache)
-    levers = levers or eval_levers(settings)
     if settings.llm_provider == "fake":
 
         def fake_judge(case: Case, prompt: Prompt, repeat: int) -> BaseChatModel:
@@ -173,7 +171,7 @@ def build_targets(
     cases: Sequence[Case],
     cache: EvalCache | None,
     rag_documents: list[Path],
-    levers: CallLevers | None = None,
+    levers: CallLevers,
 ) -> dict[str, Target]:
     """The prompt target, plus `rag` and `agent` when a case needs them.
 
@@ -181,7 +179,6 @@ def build_targets(
     feature the app lacks gets one clear error. In apps with RAG, RAG cases search the
     eval's own index, and agent cases get `search_documents` over the same index.
     """
-    levers = levers or eval_levers(settings)
     models = prompt_models(settings, cache, levers)
     targets: dict[str, Target] = {"prompt": PromptTarget(library, models)}
     needed = sorted({case.target for case in cases} - {"prompt"})
@@ -247,7 +244,7 @@ def build_judge(
     settings: Settings,
     library: PromptLibrary,
     cache: EvalCache | None,
-    levers: CallLevers | None = None,
+    levers: CallLevers,
 ) -> LLMJudge:
     """The judge; pass the targets' `levers` so the judge's calls count in the same limits."""
     return LLMJudge(library, judge_models(settings, cache, levers))
