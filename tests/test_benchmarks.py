@@ -20,6 +20,7 @@ SMALLEST = {
     "load.py": ["--requests", "100", "--concurrency", "8", "--latency-ms", "5", "--runs", "1"],
     "rag.py": ["--sizes", "300", "--queries", "10", "--ingest-chunks", "300"],
     "render.py": ["--runs", "1"],
+    "structure.py": [],
     "traces.py": ["--traces", "50", "--runs", "1"],
     "tracing.py": ["--calls", "100", "--block", "50"],
     "update.py": ["--runs", "1"],
