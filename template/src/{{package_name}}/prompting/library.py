@@ -38,8 +38,7 @@ def parse_prompt_file(path: Path) -> Prompt:
     try:
         data = yaml.safe_load(front) or {}
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = mark.line + 2 if mark else 1
+        line = _yaml_error_line(error)
         raise PromptError(path, line, f"bad YAML: {getattr(error, 'problem', error)}") from error
     if not isinstance(data, dict):
         raise PromptError(path, 2, "the front matter must be a mapping of fields")
@@ -58,6 +57,21 @@ def parse_prompt_file(path: Path) -> Prompt:
     _check_variables(path, spec, sections)
     digest = hashlib.sha256(raw).hexdigest()[:12]
     return Prompt(spec=spec, sections=sections, path=path, content_hash=digest, variant=variant)
+
+
+def _yaml_error_line(error: yaml.YAMLError) -> int:
+    """The file line to fix (the front matter starts on line 2).
+
+    PyYAML's problem mark is where parsing gave up, which for an unclosed `[` or quote,
+    or a key without its `:`, is the line after the mistake. While it scans one token or
+    a flow collection, the context mark is where that token starts: the mistake's line.
+    """
+    context = getattr(error, "context", None) or ""
+    context_mark = getattr(error, "context_mark", None)
+    problem_mark = getattr(error, "problem_mark", None)
+    at_token = context.startswith(("while scanning", "while parsing a flow"))
+    mark = context_mark if at_token and context_mark is not None else problem_mark
+    return mark.line + 2 if mark is not None else 1
 
 
 def _line_of(front: str, key: str) -> int:
