@@ -27,3 +27,13 @@ def test_every_docs_page_is_linked_from_the_readme_and_every_link_resolves() -> 
     pages = {f"docs/{page.name}" for page in (ROOT / "docs").glob("*.md")}
     assert pages <= links, pages - links
     assert all((ROOT / link).is_file() for link in links)
+
+
+def test_generated_readme_says_how_to_install_aieng_not_a_missing_pypi_page(tmp_path: Path) -> None:
+    from aieng.generate import new_project
+
+    project = new_project(tmp_path / "demo", {}, use_defaults=True, git=False).path
+    readme = (project / "README.md").read_text()
+    assert "pypi.org/project/aieng" not in readme  # there is no such page
+    assert "pip install /path/to/aieng" in readme
+    assert "(#updating-from-the-template)" in readme and "## Updating from the template" in readme
