@@ -11,7 +11,7 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from langchain_core.exceptions import ModelError
 from pydantic import BaseModel, Field
 
@@ -19,7 +19,7 @@ from ...models import model_for_prompt
 from ...prompting import Prompt, PromptError, ThoughtAnswer, run_prompt
 from ...tracing.budget import BudgetExceededError
 from ...usage import count_usage
-from ..deps import BudgetChecked, PromptModelsDep, PromptsDep, SettingsDep
+from ..deps import BudgetChecked, PromptModelsDep, PromptsDep, StateDep
 from ..schemas import PromptInfo, UsageInfo
 
 router = APIRouter(tags=["prompts"])
@@ -84,10 +84,9 @@ def list_prompts(prompts: PromptsDep) -> list[PromptFile]:
 async def run(
     name: str,
     body: PromptRunRequest,
-    request: Request,
     prompts: PromptsDep,
     models: PromptModelsDep,
-    settings: SettingsDep,
+    state: StateDep,
 ) -> PromptRunResponse:
     try:
         active = prompts.get(name)
@@ -99,8 +98,7 @@ async def run(
         raise HTTPException(404, f"prompt {name!r} has no variant {body.variant!r}")
     model = models[name]
     if prompt is not active:  # another variant may carry other model settings
-        state = request.app.state
-        model = model_for_prompt(settings, prompt, state.chat_model, state.levers)
+        model = model_for_prompt(state.settings, prompt, state.chat_model, state.levers)
     started = time.perf_counter()
     try:
         # Counts the tokens of every model call made inside (a JSON retry included).
