@@ -15,12 +15,13 @@ from fastapi import APIRouter, HTTPException
 from langchain_core.exceptions import ModelError
 from pydantic import BaseModel, Field
 
+from ...chat import Usage
 from ...models import model_for_prompt
 from ...prompting import Prompt, PromptError, ThoughtAnswer, run_prompt
 from ...tracing.budget import BudgetExceededError
 from ...usage import count_usage
 from ..deps import BudgetChecked, PromptModelsDep, PromptsDep, StateDep
-from ..schemas import PromptInfo, UsageInfo
+from ..schemas import PromptInfo
 
 router = APIRouter(tags=["prompts"])
 
@@ -53,7 +54,7 @@ class PromptRunResponse(BaseModel):
     #: Text, the JSON the schema allows, or {"thought": ..., "answer": ...}.
     output: Any
     prompt: PromptInfo
-    usage: UsageInfo
+    usage: Usage
     latency_ms: float
 
 
@@ -116,8 +117,6 @@ async def run(
     return PromptRunResponse(
         output=asdict(output) if isinstance(output, ThoughtAnswer) else output,
         prompt=PromptInfo(**prompt.metadata),
-        usage=UsageInfo(
-            input_tokens=tokens_in, output_tokens=tokens_out, total_tokens=tokens_in + tokens_out
-        ),
+        usage=Usage(tokens_in, tokens_out),
         latency_ms=latency_ms,
     )
