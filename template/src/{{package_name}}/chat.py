@@ -12,9 +12,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pydantic.dataclasses
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from opentelemetry import trace
+from pydantic import computed_field
 
 from .prompting import Prompt, ask, call_config
 
@@ -28,11 +30,18 @@ class TruncatedStreamError(RuntimeError):
     """A streamed answer ended without a finish reason: it is incomplete, not an answer."""
 
 
-@dataclass(frozen=True)
+# `Usage` and `Passage` are pydantic dataclasses: frozen dataclasses to the code, and the
+# API returns them as they are (api/schemas.py), with no mirror class to copy them into.
+
+
+@pydantic.dataclasses.dataclass(frozen=True)
 class Usage:
+    """Tokens a model call (or a run of them) used; `total_tokens` is in the JSON too."""
+
     input_tokens: int = 0
     output_tokens: int = 0
 
+    @computed_field
     @property
     def total_tokens(self) -> int:
         return self.input_tokens + self.output_tokens
@@ -43,7 +52,7 @@ class Usage:
         return cls(usage.get("input_tokens", 0), usage.get("output_tokens", 0))
 
 
-@dataclass(frozen=True)
+@pydantic.dataclasses.dataclass(frozen=True)
 class Passage:
     """One retrieved passage as the prompt showed it: `[number] (source) text`.
 

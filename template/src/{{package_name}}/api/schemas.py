@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ..chat import ChatAnswer, Passage, Usage
+
 
 class ChatMessage(BaseModel):
     role: str = Field(pattern="^(user|assistant)$")
@@ -16,12 +18,6 @@ class ChatRequest(BaseModel):
     conversation_id: str | None = Field(None, max_length=200)
 
 
-class UsageInfo(BaseModel):
-    input_tokens: int
-    output_tokens: int
-    total_tokens: int
-
-
 class PromptInfo(BaseModel):
     """Which prompt file answered, so a reply can be traced to the exact prompt text."""
 
@@ -31,24 +27,36 @@ class PromptInfo(BaseModel):
     prompt_variant: str
 
 
-class PassageInfo(BaseModel):
-    """A passage the answer was grounded in, numbered as in the prompt (`[number]`)."""
-
-    number: int
-    source: str
-    text: str
-
-
 class ChatResponse(BaseModel):
+    """The /chat body (and /chat/stream's `final` event): `chat.ChatAnswer`, as JSON."""
+
     answer: str
     model: str
-    usage: UsageInfo
+    usage: Usage
     prompt: PromptInfo
     conversation_id: str | None = None
     #: Paths of the documents the answer was grounded in (RAG apps; empty otherwise).
     sources: list[str] = Field(default_factory=list)
-    #: The passages themselves, as the model was given them (RAG apps; empty otherwise).
-    passages: list[PassageInfo] = Field(default_factory=list)
+    #: The passages themselves, numbered as in the prompt (`[number]`), as the model was
+    #: given them (RAG apps; empty otherwise).
+    passages: list[Passage] = Field(default_factory=list)
+
+    @classmethod
+    def of(
+        cls, answer: ChatAnswer, conversation_id: str | None, default_model: str
+    ) -> ChatResponse:
+        """The one place an answer becomes a response: the same usage and passages, the
+        text as `answer`, the request's conversation id, and the model asked for when the
+        provider did not name the one that answered."""
+        return cls(
+            answer=answer.text,
+            model=answer.model or default_model,
+            usage=answer.usage,
+            prompt=PromptInfo(**answer.prompt),
+            conversation_id=conversation_id,
+            sources=answer.sources,
+            passages=answer.passages,
+        )
 
 
 class HealthResponse(BaseModel):

@@ -1,18 +1,21 @@
-"""Retrieval metrics over ranked sources: hit@k, reciprocal rank and nDCG@k.
+"""Retrieval metrics (hit@k, reciprocal rank, nDCG@k) and the one rule for a relevant source.
 
 Pure functions of two lists, so they score any retriever (and are easy to check by
 hand). Relevance is binary and by document: a retrieved source is relevant when it is,
 or ends with, one of the expected sources (`fees.md` matches `data/sample/fees.md`);
-chunks of one document count once, at the rank of its first chunk.
+chunks of one document count once, at the rank of its first chunk. `rag/evaluate.py`
+scores a whole QA set with the same rule and ranks, asking one thing more of a passage:
+that it holds the expected answer.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 
-def _relevant(source: str, expected: Sequence[str]) -> bool:
+def is_relevant(source: str, expected: Sequence[str]) -> bool:
+    """The source is one of `expected`, or ends with one after a `/`."""
     return any(source == e or source.endswith("/" + e.lstrip("/")) for e in expected)
 
 
@@ -21,16 +24,19 @@ def documents(sources: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(sources))
 
 
+def first_relevant_rank(relevant: Iterable[bool]) -> int | None:
+    """The rank (from 1) of the first relevant item of a ranking; None when there is none."""
+    return next((rank for rank, hit in enumerate(relevant, start=1) if hit), None)
+
+
 def hit_at_k(sources: Sequence[str], expected: Sequence[str], k: int) -> bool:
-    return any(_relevant(s, expected) for s in documents(sources)[:k])
+    return any(is_relevant(s, expected) for s in documents(sources)[:k])
 
 
 def reciprocal_rank(sources: Sequence[str], expected: Sequence[str]) -> float:
     """1 / the rank of the first relevant source; 0 when none was retrieved."""
-    for rank, source in enumerate(documents(sources), start=1):
-        if _relevant(source, expected):
-            return 1.0 / rank
-    return 0.0
+    rank = first_relevant_rank(is_relevant(s, expected) for s in documents(sources))
+    return 1.0 / rank if rank else 0.0
 
 
 def ndcg_at_k(sources: Sequence[str], expected: Sequence[str], k: int) -> float:
@@ -38,7 +44,7 @@ def ndcg_at_k(sources: Sequence[str], expected: Sequence[str], k: int) -> float:
     gain = sum(
         1.0 / math.log2(rank + 1)
         for rank, source in enumerate(documents(sources)[:k], start=1)
-        if _relevant(source, expected)
+        if is_relevant(source, expected)
     )
     ideal = sum(1.0 / math.log2(rank + 1) for rank in range(1, min(len(expected), k) + 1))
     return min(1.0, gain / ideal) if ideal else 0.0

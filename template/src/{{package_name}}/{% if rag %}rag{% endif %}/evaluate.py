@@ -1,8 +1,9 @@
-"""Retrieval quality on a QA set: hit rate at k and mean reciprocal rank.
+"""Retrieval quality on a QA set: hit rate at k and mean reciprocal rank, per search mode.
 
-A question counts as answered at rank r when the r-th chunk retrieved comes from the
-expected source and contains the expected answer text: finding the right document is
-not enough, the passage must hold the answer the model would need.
+A question counts as answered at rank r when the r-th chunk retrieved is relevant by the
+eval's rule (evals/retrieval.py: from the expected source) and contains the expected
+answer text: finding the right document is not enough, the passage must hold the answer
+the model would need. So chunks are ranked here, not documents.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..evals.retrieval import first_relevant_rank, is_relevant
 from .retriever import Retriever, SearchMode
 from .store import Hit
 
@@ -39,13 +41,14 @@ def _squash(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def holds_answer(hit: Hit, item: QAItem) -> bool:
+    """From the expected source (the eval's rule), and the answer is in the passage."""
+    in_passage = _squash(item.answer) in _squash(hit.chunk.text)
+    return in_passage and is_relevant(hit.chunk.source, [item.source])
+
+
 def answer_rank(hits: list[Hit], item: QAItem) -> int | None:
-    for hit in hits:
-        if hit.chunk.source.endswith(item.source) and _squash(item.answer) in _squash(
-            hit.chunk.text
-        ):
-            return hit.rank
-    return None
+    return first_relevant_rank(holds_answer(hit, item) for hit in hits)
 
 
 def score(retriever: Retriever, qa: list[QAItem], mode: SearchMode, k: int) -> RetrievalScore:

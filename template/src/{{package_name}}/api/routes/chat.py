@@ -8,7 +8,6 @@ passages it was grounded in), or one `error` event.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -24,14 +23,7 @@ from ..deps import (
     SettingsDep,
     check_message_length,
 )
-from ..schemas import (
-    ChatMessage,
-    ChatRequest,
-    ChatResponse,
-    PassageInfo,
-    PromptInfo,
-    UsageInfo,
-)
+from ..schemas import ChatMessage, ChatRequest, ChatResponse
 
 router = APIRouter(tags=["chat"])
 
@@ -50,22 +42,6 @@ async def checked(request: ChatRequest, settings: SettingsDep) -> ChatRequest:
 CheckedRequest = Annotated[ChatRequest, Depends(checked)]
 
 
-def to_response(result: chat.ChatAnswer, request: ChatRequest, default_model: str) -> ChatResponse:
-    return ChatResponse(
-        answer=result.text,
-        model=result.model or default_model,
-        usage=UsageInfo(
-            input_tokens=result.usage.input_tokens,
-            output_tokens=result.usage.output_tokens,
-            total_tokens=result.usage.total_tokens,
-        ),
-        prompt=PromptInfo(**result.prompt),
-        conversation_id=request.conversation_id,
-        sources=result.sources,
-        passages=[PassageInfo(**asdict(passage)) for passage in result.passages],
-    )
-
-
 @router.post("/chat", dependencies=[BudgetChecked])
 async def post_chat(
     request: CheckedRequest,
@@ -79,7 +55,7 @@ async def post_chat(
     result = await chat.answer(
         models["chat"], prompts.get("chat"), request.message, history, context
     )
-    return to_response(result, request, settings.llm_model)
+    return ChatResponse.of(result, request.conversation_id, settings.llm_model)
 
 
 @router.post("/chat/stream", response_class=EventSourceResponse, dependencies=[BudgetChecked])
@@ -98,7 +74,7 @@ async def post_chat_stream(
         async for text in stream:
             yield ServerSentEvent(event="token", data={"text": text})
         assert stream.result is not None
-        final = to_response(stream.result, request, settings.llm_model)
+        final = ChatResponse.of(stream.result, request.conversation_id, settings.llm_model)
         yield ServerSentEvent(event="final", data=final.model_dump())
     except Exception as error:  # the response has started: the failure becomes an event
         yield ServerSentEvent(event="error", data={"message": f"{type(error).__name__}: {error}"})

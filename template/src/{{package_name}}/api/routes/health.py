@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from ...models import MissingApiKeyError, check_provider_key
-from ...tracing.schema import check_store
-from ..deps import SettingsDep
+from ..deps import SettingsDep, StateDep
 from ..schemas import HealthResponse
 
 router = APIRouter(tags=["health"])
@@ -29,27 +28,21 @@ async def health(settings: SettingsDep) -> HealthResponse:
 
 
 @router.get("/health/ready", responses={503: {"description": "Not ready; `checks` says why."}})
-async def ready(request: Request, settings: SettingsDep) -> JSONResponse:
+async def ready(state: StateDep) -> JSONResponse:
     checks: dict[str, str] = {}
     try:
-        check_provider_key(settings)
+        check_provider_key(state.settings)
         checks["model"] = "ok"
     except MissingApiKeyError as error:
         checks["model"] = str(error)
-    checks["prompts"] = "ok" if request.app.state.prompts.names() else "no prompt files"
-    retriever = getattr(request.app.state, "retriever", None)
-    if retriever is not None:  # RAG apps: the store answers a query
+    checks["prompts"] = "ok" if state.prompts.names() else "no prompt files"
+    # The RAG store (RAG apps) answers a query; the local trace store (TRACING=local) opens.
+    for name, check in state.store_checks().items():
         try:
-            await asyncio.to_thread(retriever.store.count)
-            checks["store"] = "ok"
+            await asyncio.to_thread(check)
+            checks[name] = "ok"
         except Exception as error:
-            checks["store"] = f"{type(error).__name__}: {error}"
-    if "local" in settings.tracing:  # TRACING=local: the spans' SQLite file opens
-        try:
-            await asyncio.to_thread(check_store, settings.trace_path)
-            checks["traces"] = "ok"
-        except Exception as error:
-            checks["traces"] = f"{type(error).__name__}: {error}"
+            checks[name] = f"{type(error).__name__}: {error}"
     ok = all(value == "ok" for value in checks.values())
     return JSONResponse(
         {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503

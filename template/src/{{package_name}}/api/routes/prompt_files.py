@@ -11,16 +11,17 @@ import time
 from dataclasses import asdict
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException
 from langchain_core.exceptions import ModelError
 from pydantic import BaseModel, Field
 
+from ...chat import Usage
 from ...models import model_for_prompt
 from ...prompting import Prompt, PromptError, ThoughtAnswer, run_prompt
 from ...tracing.budget import BudgetExceededError
 from ...usage import count_usage
-from ..deps import BudgetChecked, PromptModelsDep, PromptsDep, SettingsDep
-from ..schemas import PromptInfo, UsageInfo
+from ..deps import BudgetChecked, PromptModelsDep, PromptsDep, StateDep
+from ..schemas import PromptInfo
 
 router = APIRouter(tags=["prompts"])
 
@@ -53,7 +54,7 @@ class PromptRunResponse(BaseModel):
     #: Text, the JSON the schema allows, or {"thought": ..., "answer": ...}.
     output: Any
     prompt: PromptInfo
-    usage: UsageInfo
+    usage: Usage
     latency_ms: float
 
 
@@ -84,10 +85,9 @@ def list_prompts(prompts: PromptsDep) -> list[PromptFile]:
 async def run(
     name: str,
     body: PromptRunRequest,
-    request: Request,
     prompts: PromptsDep,
     models: PromptModelsDep,
-    settings: SettingsDep,
+    state: StateDep,
 ) -> PromptRunResponse:
     try:
         active = prompts.get(name)
@@ -99,8 +99,7 @@ async def run(
         raise HTTPException(404, f"prompt {name!r} has no variant {body.variant!r}")
     model = models[name]
     if prompt is not active:  # another variant may carry other model settings
-        state = request.app.state
-        model = model_for_prompt(settings, prompt, state.chat_model, state.levers)
+        model = model_for_prompt(state.settings, prompt, state.chat_model, state.levers)
     started = time.perf_counter()
     try:
         # Counts the tokens of every model call made inside (a JSON retry included).
@@ -118,8 +117,6 @@ async def run(
     return PromptRunResponse(
         output=asdict(output) if isinstance(output, ThoughtAnswer) else output,
         prompt=PromptInfo(**prompt.metadata),
-        usage=UsageInfo(
-            input_tokens=tokens_in, output_tokens=tokens_out, total_tokens=tokens_in + tokens_out
-        ),
+        usage=Usage(tokens_in, tokens_out),
         latency_ms=latency_ms,
     )
