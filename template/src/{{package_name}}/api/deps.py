@@ -34,8 +34,9 @@ def check_message_length(message: str, settings: Settings, what: str = "message"
 async def check_budget(request: Request) -> None:
     """A 429 before the route invokes the model, when a cost budget is already spent.
 
-    The tracing handler would refuse the call as well, but from inside LangChain's
-    callback dispatch, which leaves the other handlers' coroutines un-awaited.
+    The budget's one gate (`tracing/budget.py`); every model call passes it again, but
+    a refusal there comes from inside LangChain's callback dispatch, which leaves the
+    other handlers' coroutines un-awaited.
     """
     request.app.state.tracing.check_budget()
 

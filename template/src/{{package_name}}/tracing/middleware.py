@@ -54,7 +54,7 @@ def install_tracing(app: FastAPI, settings: Settings, service_name: str) -> Trac
     """
     tracing = setup_tracing(settings, service_name)
     app.state.tracing = tracing
-    if tracing.enabled or tracing.guard is not None:
+    if tracing.enabled or tracing.budget is not None:
         app.add_middleware(TracingMiddleware, tracing=tracing)
     app.add_exception_handler(BudgetExceededError, budget_exceeded)
     inner = app.router.lifespan_context
