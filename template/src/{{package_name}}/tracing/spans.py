@@ -10,9 +10,9 @@ with TRACE_CONTENT=true, its contents as redacted JSON (~100 µs) can be filled 
 (`fill_later`): the first time anything reads the span's name or attributes, which is an
 exporter, on the batch processor's thread, not the caller's.
 
-What it relies on, in opentelemetry-sdk's `ReadableSpan` (1.2x-1.4x), each checked by
-`tests/test_tracing.py` (the `test_run_span_*` tests) so that an SDK upgrade changing it
-fails there, by name, instead of losing spans in an exporter thread:
+What it relies on, in opentelemetry-sdk's `ReadableSpan` (as in 1.45, the version tested),
+each checked by `tests/test_tracing_spans.py`, so that an SDK upgrade changing it fails
+there, by name, instead of losing spans in an exporter thread:
 
 1. The public properties (`name`, `context`, `parent`, `kind`, `start_time`, `end_time`,
    `status`, `attributes`, `events`, `links`, `resource`, `instrumentation_scope`,
