@@ -171,9 +171,9 @@ class TracingCallbackHandler(BaseCallbackHandler):
         its start: the model's name and settings, the prompt's name, version and hash."""
         if run.request is None:
             return
-        metadata, name = run.request
+        metadata = run.request[0]
+        model = _requested_model(run.request)
         run.request = None
-        model = metadata.get("ls_model_name") or name or "unknown"
         try:
             span_name, constant = self._models[model]
         except KeyError:
@@ -223,11 +223,16 @@ class TracingCallbackHandler(BaseCallbackHandler):
         if self.record_content:
             run.output = run.reply
         if self.budget is not None:
-            # The budget needs the cost now: the call is priced here, on this thread, for
-            # its span and the budget at once (its contents are still left for later).
-            self._request_attributes(run)
-            self._reply_attributes(run)
-            if cost := run.attrs.get(attr.COST_USD):
+            # The budget needs the cost now, so the call is priced here, on this thread:
+            # with its span's reply attributes (its contents are still left for later),
+            # or with TRACING=off (no processors, no span to fill) on its own.
+            if self.processors:
+                self._request_attributes(run)
+                self._reply_attributes(run)
+                cost = run.attrs.get(attr.COST_USD)
+            else:
+                cost = self._call_cost(run.reply, _requested_model(run.request))
+            if cost:
                 self.budget.add(cost)  # the adder, at every priced model call's end
         self._finish(run, None)
 
@@ -257,8 +262,7 @@ class TracingCallbackHandler(BaseCallbackHandler):
         usage = getattr(message, "usage_metadata", None) or _NONE
         metadata = getattr(message, "response_metadata", None) or _NONE
         request_model = attributes[attr.REQUEST_MODEL]
-        model = str(metadata.get("model_name") or metadata.get("model") or request_model)
-        attributes[attr.RESPONSE_MODEL] = model
+        attributes[attr.RESPONSE_MODEL] = _response_model(metadata, request_model)
         reasons = [str(metadata[k]) for k in attr.FINISH_REASON_KEYS if metadata.get(k)]
         if reasons:
             attributes[attr.FINISH_REASONS] = reasons
@@ -272,19 +276,35 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 attributes[attr.CACHED_INPUT_TOKENS] = input_tokens
                 attributes[attr.CACHED_OUTPUT_TOKENS] = output_tokens
             attributes[attr.INPUT_TOKENS] = attributes[attr.OUTPUT_TOKENS] = 0
-            attributes[attr.COST_USD] = 0.0
         elif input_tokens is not None and output_tokens is not None:
             attributes[attr.INPUT_TOKENS] = input_tokens
             attributes[attr.OUTPUT_TOKENS] = output_tokens
-            cost = cost_usd(model, self.provider, input_tokens, output_tokens, self.prices)
-            if cost is None and model != request_model:
-                tokens = (input_tokens, output_tokens)
-                cost = cost_usd(request_model, self.provider, *tokens, self.prices)
-            if cost is not None:
-                attributes[attr.COST_USD] = cost
+        if (cost := self._call_cost(generation, request_model)) is not None:
+            attributes[attr.COST_USD] = cost
         if run.first_token_ns is not None:
             ttft_ms = (run.first_token_ns - run.start_time) / 1e6
             attributes[attr.TIME_TO_FIRST_TOKEN_MS] = round(ttft_ms, 3)
+
+    def _call_cost(self, generation: Any, request_model: str) -> float | None:
+        """What a model call cost in USD, the one place a call is priced: 0 for an answer
+        from the cache, None without token counts or a price. The model that answered is
+        priced, else the one asked for (a dated snapshot the price table may not know)."""
+        if generation is None:
+            return None
+        if answered_from_cache(generation):
+            return 0.0
+        message = getattr(generation, "message", None)
+        usage = getattr(message, "usage_metadata", None) or _NONE
+        input_tokens, output_tokens = usage.get("input_tokens"), usage.get("output_tokens")
+        if input_tokens is None or output_tokens is None:
+            return None
+        metadata = getattr(message, "response_metadata", None) or _NONE
+        model = _response_model(metadata, request_model)
+        tokens = (input_tokens, output_tokens)
+        cost = cost_usd(model, self.provider, *tokens, self.prices)
+        if cost is None and model != request_model:
+            cost = cost_usd(request_model, self.provider, *tokens, self.prices)
+        return cost
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail(run_id, error)
@@ -463,6 +483,19 @@ class TracingCallbackHandler(BaseCallbackHandler):
         except ValueError:  # a circular structure: its text is still worth having
             text = str(value)
         return self.redact(text[:MAX_CONTENT_CHARS])
+
+
+def _requested_model(request: tuple[Mapping[str, Any], Any] | None) -> str:
+    """The model a call asked for, from LangChain's metadata for it (or its name)."""
+    if request is None:
+        return "unknown"
+    metadata, name = request
+    return str(metadata.get("ls_model_name") or name or "unknown")
+
+
+def _response_model(metadata: Mapping[str, Any], request_model: str) -> str:
+    """The model that answered, as the provider names it (often a dated snapshot)."""
+    return str(metadata.get("model_name") or metadata.get("model") or request_model)
 
 
 def _message_dict(message: Any) -> dict[str, Any]:
