@@ -6,9 +6,9 @@ it down, flushing every span, when the app stops), each CLI command that calls a
 wraps its work in `traced(settings, "chat")`. The provider is the app's own, not the global
 one: two apps (or tests) in one process keep their spans apart.
 
-TRACING=off gives a `Tracing` with no provider and no exporter thread, and no handler
-unless a budget is set (then one with no processors, for the budget): a model call then
-costs exactly what it costs without this module.
+TRACING=off gives a `Tracing` with no provider and no exporter thread. Without a budget
+it attaches no handler either, so a model call costs exactly what it costs without this
+module; with one, the handler is attached with no span processors, for the budget.
 """
 
 from __future__ import annotations
@@ -135,30 +135,19 @@ def setup_tracing(settings: Settings, service_name: str = "app") -> Tracing:
     redact = Redactor(secret_values(settings))
     budget = budget_from(settings)
     _redact_logs(redact)
-    if not settings.tracing:
-        if budget is None:
-            return Tracing(settings, redact=redact)
-        # No sink: the handler only meters model calls for the budget.
-        meter = _handler(settings, [], Resource.get_empty(), redact, budget)
-        return Tracing(settings, handler=meter, budget=budget, redact=redact)
-    name = os.environ.get("OTEL_SERVICE_NAME") or service_name
-    resource = Resource.create({"service.name": name})
-    provider = TracerProvider(resource=resource)
-    processors = [BatchSpanProcessor(e, **_batch_options()) for e in exporters(settings)]
-    for processor in processors:
-        provider.add_span_processor(processor)
-    handler = _handler(settings, processors, resource, redact, budget)
-    return Tracing(settings, provider=provider, handler=handler, budget=budget, redact=redact)
-
-
-def _handler(
-    settings: Settings,
-    processors: list[BatchSpanProcessor],
-    resource: Resource,
-    redact: Redactor,
-    budget: Budget | None,
-) -> TracingCallbackHandler:
-    return TracingCallbackHandler(
+    if not settings.tracing and budget is None:
+        return Tracing(settings, redact=redact)  # nothing attached to any model call
+    provider: TracerProvider | None = None
+    processors: list[BatchSpanProcessor] = []
+    resource = Resource.get_empty()
+    if settings.tracing:  # else no sink: the handler is there for the budget alone
+        name = os.environ.get("OTEL_SERVICE_NAME") or service_name
+        resource = Resource.create({"service.name": name})
+        provider = TracerProvider(resource=resource)
+        processors = [BatchSpanProcessor(e, **_batch_options()) for e in exporters(settings)]
+        for processor in processors:
+            provider.add_span_processor(processor)
+    handler = TracingCallbackHandler(
         processors,
         resource,
         provider=settings.llm_provider,
@@ -167,6 +156,7 @@ def _handler(
         prices=settings.llm_prices,
         budget=budget,
     )
+    return Tracing(settings, provider=provider, handler=handler, budget=budget, redact=redact)
 
 
 @contextmanager
