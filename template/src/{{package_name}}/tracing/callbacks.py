@@ -5,7 +5,7 @@ The handler is attached once, process-wide, through LangChain's configure hook (
 LangSmith's tracer attaches): every callback manager LangChain builds adds the handler
 found in `active_handler`, a context variable that `Tracing.activate()` sets for a
 request or a CLI command. So no model, chain or graph needs a `callbacks=` argument, and
-outside an active context (or with TRACING=off) nothing is attached at all.
+outside an active context (or with TRACING=off and no budget) nothing is attached at all.
 
 It runs inline (`run_inline`), on the caller's thread and context, so it must be cheap:
 a model call may not pay more than a few microseconds for it. So a run does not become
@@ -17,9 +17,11 @@ what its start and end kept; a model's span name and constant attributes are bui
 per model name.
 
 Budgets (`budget.py`) ride on the same dispatch, since a second handler would cost a
-second one (~40 µs) per call: a model call's start passes the budget's gate, its end
-prices the call (here, once: the span's `app.cost_usd`) and adds it to the budget. With
-TRACING=off and a budget, this handler runs with no processors, for model calls only.
+second one per call (what LangChain charges for any handler: ~24 µs async, see
+benchmarks/tracing.py): a model call's start passes the budget's gate, its end prices
+the call (`_call_cost`, the one place a call is priced: the span's `app.cost_usd`) and
+adds it to the budget. With TRACING=off and a budget, this handler runs with no
+processors, for model calls only.
 """
 
 from __future__ import annotations
