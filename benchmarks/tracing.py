@@ -8,7 +8,8 @@ attached, as with TRACING=off) and on (the local SQLite store, its writer thread
 in the same process), so both see the same machine state. The figure is the median per
 call, on minus off; target under 60 µs. A no-op handler shows LangChain's own share (what
 attaching any callback handler costs); contents recorded (TRACE_CONTENT=true) and a
-budget (priced on the calling thread, since the budget needs the cost) are measured the same way.
+budget (priced on the calling thread, since the budget needs the cost) are measured the
+same way, and a budget with TRACING=off (the handler with no span processors, metering).
 
     python benchmarks/tracing.py [--calls 5000] [--block 100]
 """
@@ -41,6 +42,9 @@ modes = {{
     ),
     "on, daily budget": Settings(
         llm_provider="fake", trace_path=store / "b.db", llm_prices=prices, budget_usd_per_day=1e9
+    ),
+    "off, daily budget": Settings(
+        llm_provider="fake", tracing="off", llm_prices=prices, budget_usd_per_day=1e9
     ),
 }}
 tracings = {{name: setup_tracing(s) if s else None for name, s in modes.items()}}
@@ -109,7 +113,7 @@ for tracing in tracings.values():
 stored = {{}}
 import sqlite3
 for name, s in modes.items():
-    if s is not None and not name.endswith(", sync"):
+    if s is not None and s.tracing and not name.endswith(", sync"):
         with sqlite3.connect(s.trace_path) as db:
             stored[name] = db.execute("SELECT COUNT(*) FROM spans WHERE kind='llm'").fetchone()[0]
 wall = {{n: [w for w, _ in v] for n, v in samples.items()}}

@@ -19,11 +19,7 @@ from opentelemetry import trace
 from pydantic import computed_field
 
 from .prompting import Prompt, ask, call_config
-
-#: Where providers put the reason a reply ended (OpenAI and Gemini, Anthropic, Ollama).
-FINISH_REASON_KEYS = ("finish_reason", "stop_reason", "done_reason")
-#: Set on the current trace span by a streamed answer: milliseconds to its first text.
-TTFT_ATTRIBUTE = "llm.time_to_first_token_ms"
+from .tracing.attributes import FINISH_REASON_KEYS, TIME_TO_FIRST_TOKEN_MS
 
 
 class TruncatedStreamError(RuntimeError):
@@ -141,8 +137,8 @@ class StreamedAnswer:
             if chunk.text:
                 if self.time_to_first_token_s is None:  # the latency a user feels
                     self.time_to_first_token_s = time.perf_counter() - started
-                    trace.get_current_span().set_attribute(
-                        TTFT_ATTRIBUTE, self.time_to_first_token_s * 1000
+                    trace.get_current_span().set_attribute(  # the request's span
+                        TIME_TO_FIRST_TOKEN_MS, self.time_to_first_token_s * 1000
                     )
                 yield chunk.text
         metadata = whole.response_metadata if whole is not None else {}

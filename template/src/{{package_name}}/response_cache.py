@@ -15,8 +15,8 @@ A hit costs nothing, so tracing and budgets must not price it as a model call. T
 lookup runs inside the model's run but before its span has the reply, and the model's
 span is not the current OpenTelemetry span (the tracing handler keeps it off the
 context), so the hit travels with the reply instead: `answered_from_cache` tells the
-tracing handler and the budget guard, which record cost 0 and `llm.cache.hit` on the
-model call's span.
+tracing handler, which records cost 0 and `llm.cache.hit` on the model call's span (and
+adds nothing to the budget).
 
 The key leaves out the token usage that earlier answers in the messages carry: the
 model never reads it, and LangChain adds `total_cost: 0` to the usage of an answer it

@@ -10,7 +10,8 @@ from __future__ import annotations
 #: request | llm | retrieval | tool | agent | chain: the store's `kind` column.
 KIND = "app.span.kind"
 COST_USD = "app.cost_usd"
-#: Streamed calls: milliseconds from the request to the first token.
+#: Streamed calls: milliseconds to the first token, on the model call's span (from the
+#: call's start) and on the request's (from the stream's start to its first text).
 TIME_TO_FIRST_TOKEN_MS = "app.time_to_first_token_ms"
 PROMPT_NAME = "app.prompt.name"
 PROMPT_VERSION = "app.prompt.version"
@@ -33,6 +34,10 @@ RESPONSE_MODEL = "gen_ai.response.model"
 INPUT_TOKENS = "gen_ai.usage.input_tokens"
 OUTPUT_TOKENS = "gen_ai.usage.output_tokens"
 FINISH_REASONS = "gen_ai.response.finish_reasons"
+#: Where providers put the reason a reply ended (OpenAI and Gemini, Anthropic, Ollama),
+#: in its `response_metadata`: read into FINISH_REASONS, and by a stream to tell a
+#: finished answer from a cut one.
+FINISH_REASON_KEYS = ("finish_reason", "stop_reason", "done_reason")
 TEMPERATURE = "gen_ai.request.temperature"
 MAX_TOKENS = "gen_ai.request.max_tokens"
 TOOL_NAME = "gen_ai.tool.name"

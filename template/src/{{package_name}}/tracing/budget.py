@@ -1,20 +1,25 @@
 """Cost budgets: once a request, or the day, has cost its budget, model calls are refused.
 
-With tracing on, the tracing handler checks the budgets (`BudgetGuard.check`) and
-counts each call's cost (`BudgetGuard.add`) itself. With TRACING=off, `BudgetGuard` is
-a LangChain callback handler of its own, attached the same way (a configure hook, set
-per request or command by `Tracing.activate()`). Either way, raising in
-`on_chat_model_start` (with `raise_error = True`) stops the call before anything is
-sent to the provider. Each finished call's cost is added to the request's spend
-(a `RequestSpend` in a context variable, so concurrent requests never mix) and to the
-day's.
+Everything about budgets is here; two places use it:
 
-The day's spend is kept in the process, not summed from the trace store on each call:
-a counter costs nothing on the calling thread, works with TRACING=off or otlp (no local
-store) and is exact for the calls this process made. At start-up it is seeded from the
-local store when there is one, so a restart does not reset the day. Not shared between
-worker processes: with N workers, each may spend up to the daily budget (set it to the
-budget divided by N); days are UTC days.
+- the gate, `Budget.check()`: called before the app invokes the model (a dependency of
+  the routes that call it, and each CLI command's start: `Tracing.check_budget`) and
+  again at the start of every model call (by the LangChain handler in
+  `tracing/callbacks.py`, so that a budget spent mid-request, by an agent's step, stops
+  the next call before anything is sent to the provider);
+- the adder, `Budget.add(usd)`: called once per finished model call, by the same
+  handler, with the cost it computes for the call's span (`app.cost_usd`): a call is
+  priced once, and with TRACING=off that handler runs with no span processors, for
+  the budget alone.
+
+A request's spend lives in a context variable (`Budget.request()` opens one per request
+or CLI command), so concurrent requests never mix. The day's spend lives in a
+`SpendStore`: `InProcessSpendStore`, a counter in this process, seeded at start-up from
+the local trace store (`spent_today_in_store`) so a restart does not reset the day. It
+costs nothing per call and works with TRACING=off or otlp, but it is not shared between
+worker processes: with N workers each may spend the daily budget (set it to the budget
+divided by N). A store shared by processes (Redis) is one object implementing
+`SpendStore` passed to `Budget`; nothing else changes. Days are UTC days.
 """
 
 from __future__ import annotations
@@ -22,20 +27,16 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Protocol
 
-from langchain_core.callbacks import BaseCallbackHandler
-from langchain_core.outputs import ChatGeneration, LLMResult
-from langchain_core.tracers.context import register_configure_hook
-
-from ..response_cache import answered_from_cache
-from .cost import ModelPrice, cost_usd
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 
 class BudgetExceededError(RuntimeError):
@@ -47,6 +48,44 @@ class BudgetExceededError(RuntimeError):
         self.retry_after_s = retry_after_s
 
 
+class SpendStore(Protocol):
+    """Where the day's spend (UTC) is counted, in USD.
+
+    `spent_today` is read by the gate before each model call, `add` by the adder after
+    each one: both on the caller's thread, so an implementation must be quick (and
+    thread-safe: sync model calls run in worker threads).
+    """
+
+    def spent_today(self) -> float: ...
+
+    def add(self, usd: float) -> None: ...
+
+
+class InProcessSpendStore:
+    """The day's spend as a counter in this process; it starts again at 00:00 UTC."""
+
+    def __init__(self, spent_today_usd: float = 0.0) -> None:
+        self._day_ends = _next_midnight()  # a number to compare: cheap on every call
+        self._spent = spent_today_usd
+        self._lock = threading.Lock()
+
+    def spent_today(self) -> float:
+        if time.time() >= self._day_ends:
+            self._roll_over()
+        return self._spent
+
+    def add(self, usd: float) -> None:
+        with self._lock:
+            if time.time() >= self._day_ends:  # a call that ended after midnight
+                self._day_ends, self._spent = _next_midnight(), 0.0
+            self._spent += usd
+
+    def _roll_over(self) -> None:
+        with self._lock:
+            if time.time() >= self._day_ends:
+                self._day_ends, self._spent = _next_midnight(), 0.0
+
+
 @dataclass
 class RequestSpend:
     """What one request (or CLI command) has spent so far, in USD."""
@@ -54,97 +93,71 @@ class RequestSpend:
     usd: float = 0.0
 
 
-#: The current request's spend; the guard is attached where this and the guard are set.
-active_guard: ContextVar[BaseCallbackHandler | None] = ContextVar("budget_guard", default=None)
-request_spend: ContextVar[RequestSpend | None] = ContextVar("request_spend", default=None)
-register_configure_hook(active_guard, inheritable=True)
+#: The current request's spend; None outside a request (nothing counted per request).
+_request_spend: ContextVar[RequestSpend | None] = ContextVar("request_spend", default=None)
 
 
-class BudgetGuard(BaseCallbackHandler):
-    """Refuses a model call when a budget is spent; adds each call's cost when it ends."""
-
-    run_inline = True
-    raise_error = True  # the refusal must reach the caller
+class Budget:
+    """The budgets (`BUDGET_USD_PER_REQUEST`, `BUDGET_USD_PER_DAY`): a gate and an adder."""
 
     def __init__(
         self,
         *,
-        provider: str,
         per_request_usd: float | None,
         per_day_usd: float | None,
-        prices: Mapping[str, ModelPrice] | None = None,
-        spent_today_usd: float = 0.0,
+        store: SpendStore | None = None,
     ) -> None:
-        self.provider = provider
         self.per_request_usd = per_request_usd
         self.per_day_usd = per_day_usd
-        self.prices = prices or {}
-        self._day_ends = _next_midnight()  # a number to compare: cheap on every call
-        self._spent_today = spent_today_usd
-        self._lock = threading.Lock()
-        self._models: dict[UUID, str] = {}
+        self.store: SpendStore = store if store is not None else InProcessSpendStore()
 
-    @property
-    def spent_today_usd(self) -> float:
-        if time.time() >= self._day_ends:
-            with self._lock:
-                self._day_ends, self._spent_today = _next_midnight(), 0.0
-        return self._spent_today
+    @contextmanager
+    def request(self) -> Iterator[RequestSpend]:
+        """A request's (or CLI command's) own spend, for the calls made in this context."""
+        spend = RequestSpend()
+        token = _request_spend.set(spend)
+        try:
+            yield spend
+        finally:
+            _request_spend.reset(token)
 
     def check(self) -> None:
-        """Raise `BudgetExceededError` if this request or today has spent its budget."""
-        spend = request_spend.get()
+        """The gate: raise `BudgetExceededError` if this request or today spent its budget."""
         limit = self.per_request_usd
-        if limit is not None and spend is not None and spend.usd >= limit:
-            raise BudgetExceededError(
-                f"this request has spent ${spend.usd:.4f} of its ${limit:g} budget "
-                "(BUDGET_USD_PER_REQUEST): no further model calls"
-            )
-        if self.per_day_usd is not None and self.spent_today_usd >= self.per_day_usd:
-            raise BudgetExceededError(
-                f"today's model calls have cost ${self._spent_today:.4f}, the daily budget "
-                f"is ${self.per_day_usd:g} (BUDGET_USD_PER_DAY): refused until 00:00 UTC",
-                retry_after_s=_seconds_to_midnight(),
-            )
+        if limit is not None:
+            spend = _request_spend.get()
+            if spend is not None and spend.usd >= limit:
+                raise BudgetExceededError(
+                    f"this request has spent ${spend.usd:.4f} of its ${limit:g} budget "
+                    "(BUDGET_USD_PER_REQUEST): no further model calls"
+                )
+        if self.per_day_usd is not None:
+            spent = self.store.spent_today()
+            if spent >= self.per_day_usd:
+                raise BudgetExceededError(
+                    f"today's model calls have cost ${spent:.4f}, the daily budget "
+                    f"is ${self.per_day_usd:g} (BUDGET_USD_PER_DAY): refused until 00:00 UTC",
+                    retry_after_s=_seconds_to_midnight(),
+                )
 
     def add(self, usd: float) -> None:
-        spend = request_spend.get()
+        """The adder: a finished model call's cost, to the request's and the day's spend."""
+        spend = _request_spend.get()
         if spend is not None:
             spend.usd += usd
-        self.spent_today_usd  # noqa: B018 (rolls the day over first)
-        with self._lock:
-            self._spent_today += usd
+        self.store.add(usd)
 
-    def on_chat_model_start(
-        self, serialized: dict[str, Any], messages: Any, *, run_id: UUID, **kwargs: Any
-    ) -> None:
-        self.check()
-        metadata = kwargs.get("metadata") or {}
-        self._models[run_id] = str(metadata.get("ls_model_name") or "unknown")
 
-    def on_llm_start(
-        self, serialized: dict[str, Any], prompts: Any, *, run_id: UUID, **kwargs: Any
-    ) -> None:
-        self.on_chat_model_start(serialized, prompts, run_id=run_id, **kwargs)
-
-    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
-        requested = self._models.pop(run_id, "unknown")
-        generation = response.generations[0][0] if response.generations else None
-        message = generation.message if isinstance(generation, ChatGeneration) else None
-        usage = getattr(message, "usage_metadata", None) or {}
-        metadata = getattr(message, "response_metadata", None) or {}
-        if not usage or answered_from_cache(generation):  # a cached answer costs nothing
-            return
-        model = str(metadata.get("model_name") or requested)
-        tokens = usage.get("input_tokens", 0), usage.get("output_tokens", 0)
-        cost = cost_usd(model, self.provider, *tokens, self.prices)
-        if cost is None and model != requested:
-            cost = cost_usd(requested, self.provider, *tokens, self.prices)
-        if cost:
-            self.add(cost)
-
-    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._models.pop(run_id, None)
+def budget_from(settings: Settings) -> Budget | None:
+    """The settings' budgets, the day seeded from the local trace store; None: no budget."""
+    if settings.budget_usd_per_request is None and settings.budget_usd_per_day is None:
+        return None
+    seeded = spent_today_in_store(settings.trace_path) if "local" in settings.tracing else 0.0
+    return Budget(
+        per_request_usd=settings.budget_usd_per_request,
+        per_day_usd=settings.budget_usd_per_day,
+        store=InProcessSpendStore(seeded),
+    )
 
 
 def spent_today_in_store(path: Path) -> float:

@@ -5,28 +5,34 @@ The handler is attached once, process-wide, through LangChain's configure hook (
 LangSmith's tracer attaches): every callback manager LangChain builds adds the handler
 found in `active_handler`, a context variable that `Tracing.activate()` sets for a
 request or a CLI command. So no model, chain or graph needs a `callbacks=` argument, and
-outside an active context (or with TRACING=off) nothing is attached at all.
+outside an active context (or with TRACING=off and no budget) nothing is attached at all.
 
 It runs inline (`run_inline`), on the caller's thread and context, so it must be cheap:
 a model call may not pay more than a few microseconds for it. So a run does not become
-a live SDK `Span` (a lock, attribute validation and a sampler per call, ~40 µs with its
-end): its start creates the finished span's object itself, a `RunSpan` (a `ReadableSpan`
-whose fields every run shares live on the class; ids drawn at once, so children know
-their parent), and its end stamps the end time and hands it to the SDK's processors.
-Those are the app's `BatchSpanProcessor`s: export, to SQLite or OTLP, happens on their
-thread. A model's span name and constant attributes are built once per model name.
+a live SDK `Span`: its start creates the finished span's object itself, a `RunSpan`
+(`spans.py`, the one module that knows the SDK's internals), and its end hands it to the
+SDK's processors: the app's `BatchSpanProcessor`s, which export it, to SQLite or OTLP, on
+their own thread. A model call's span name and attributes are filled there too, from
+what its start and end kept; a model's span name and constant attributes are built once
+per model name.
+
+Budgets (`budget.py`) ride on the same dispatch, since a second handler would cost a
+second one per call (what LangChain charges for any handler: ~24 µs async, see
+benchmarks/tracing.py): a model call's start passes the budget's gate, its end prices
+the call (`_call_cost`, the one place a call is priced: the span's `app.cost_usd`) and
+adds it to the budget. With TRACING=off and a budget, this handler runs with no
+processors, for model calls only.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from random import getrandbits
 from time import time_ns
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid4
 
 from langchain_core.callbacks import BaseCallbackHandler
@@ -34,23 +40,16 @@ from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 from opentelemetry.context import Context, get_current
 from opentelemetry.sdk.resources import Resource
-from opentelemetry.sdk.trace import ReadableSpan, SpanProcessor
-from opentelemetry.sdk.util.instrumentation import InstrumentationScope
-from opentelemetry.trace import (
-    SpanContext,
-    SpanKind,
-    Status,
-    StatusCode,
-    TraceFlags,
-    get_current_span,
-)
+from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.trace import SpanContext, Status, StatusCode, TraceFlags, get_current_span
 
 from ..response_cache import answered_from_cache
 from . import attributes as attr
 from .cost import ModelPrice, cost_usd
+from .spans import UNSET, RunSpan
 
 if TYPE_CHECKING:
-    from .budget import BudgetGuard
+    from .budget import Budget
 
 #: The handler of the current request or command; None: LangChain runs are not traced.
 active_handler: ContextVar[BaseCallbackHandler | None] = ContextVar("tracing_handler", default=None)
@@ -58,8 +57,6 @@ register_configure_hook(active_handler, inheritable=True)
 
 #: LangGraph and LangChain plumbing (channel writes, branch functions) carry this tag.
 HIDDEN_TAG = "langsmith:hidden"
-#: Where providers put the reason a reply ended (OpenAI and Gemini, Anthropic, Ollama).
-FINISH_REASON_KEYS = ("finish_reason", "stop_reason", "done_reason")
 PROMPT_KEYS = (
     ("prompt_name", attr.PROMPT_NAME),
     ("prompt_version", attr.PROMPT_VERSION),
@@ -71,80 +68,24 @@ MAX_CONTENT_CHARS = 20_000
 ROLES = {"human": "user", "ai": "assistant", "AIMessageChunk": "assistant"}
 
 
-SCOPE = InstrumentationScope(__name__)
-UNSET = Status(StatusCode.UNSET)  # success, as OpenTelemetry instrumentations leave it
 SAMPLED = TraceFlags(TraceFlags.SAMPLED)
+Run = TypeVar("Run", bound=RunSpan)
 _NONE: Mapping[str, Any] = {}  # read-only stand-in for missing metadata
 
 
-class RunSpan(ReadableSpan):
-    """A run's span, created at its start and handed to the processors at its end.
+class ModelCallSpan(RunSpan):
+    """A model call's span: what its start and end keep, for `_fill_model_span` (on the
+    exporter's thread) to draw the span's name and attributes from."""
 
-    `ReadableSpan.__init__` sets thirteen fields per span; here what every run shares
-    (kind, scope, no events or links, status unset) is a class attribute, and a run
-    sets only its own. The handler fills `_attrs` while the run is open.
-
-    A model call's span is finished lazily: its start keeps LangChain's metadata and its
-    end the reply (and, with contents on, the messages), and what is drawn from them (the
-    span's name, request and response model, settings, prompt, tokens, finish reasons,
-    cost, contents as redacted JSON) is computed the first time anything reads the span's
-    name or attributes: an exporter, on the batch processor's thread, not the caller's.
-    """
-
-    _kind = SpanKind.INTERNAL
-    _instrumentation_info = None
-    _instrumentation_scope = SCOPE
-    _events: tuple[Any, ...] = ()
-    _links: tuple[Any, ...] = ()
-    _status = UNSET
-    _end_time: int | None = None
+    #: LangChain's metadata for the call and the model's name.
+    request: tuple[Mapping[str, Any], Any] | None = None
+    #: The reply (a `Generation`), until its attributes are drawn from it.
+    reply: Any = None
+    #: With contents on: the input messages and the reply, until made JSON.
+    messages: Any = None
+    output: Any = None
     #: Streamed calls: when the first token came (`time.time_ns()`).
     first_token_ns: int | None = None
-    #: Model calls: the handler that completes the attributes, LangChain's metadata and
-    #: the model's name, the reply (a `Generation`) and the input messages (kept only
-    #: with contents on).
-    _completer: TracingCallbackHandler | None = None
-    _request: tuple[Mapping[str, Any], Any] | None = None
-    _result: Any = None
-    _messages: Any = None
-
-    def __init__(
-        self,
-        name: str,
-        context: SpanContext,
-        parent: SpanContext | None,
-        resource: Resource,
-        attributes: dict[str, Any],
-        start_time: int,
-    ) -> None:
-        self._name = name
-        self._context = context
-        self._parent = parent
-        self._resource = resource
-        self._attrs = attributes
-        self._start_time = start_time
-
-    @property
-    def _attributes(self) -> dict[str, Any]:  # what every `ReadableSpan` reader reads
-        if self._completer is not None:
-            self.complete()
-        return self._attrs
-
-    @property
-    def name(self) -> str:  # a model call's is known once its attributes are
-        if self._completer is not None:
-            self.complete()
-        return self._name
-
-    def complete(self) -> None:
-        """Compute the attributes left for later, once (two exporter threads may ask)."""
-        with _COMPLETING:
-            completer, self._completer = self._completer, None
-            if completer is not None:
-                completer._complete_model_span(self)
-
-
-_COMPLETING = threading.Lock()
 
 
 class TracingCallbackHandler(BaseCallbackHandler):
@@ -167,14 +108,15 @@ class TracingCallbackHandler(BaseCallbackHandler):
         record_content: bool,
         redact: Callable[[str], str],
         prices: Mapping[str, ModelPrice] | None = None,
-        guard: BudgetGuard | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.processors = list(processors)
-        #: With budgets, this handler checks and counts them itself: a second handler
-        #: would cost a second LangChain dispatch (~40 µs) per call. Its refusal must
-        #: reach the caller, hence `raise_error` then.
-        self.guard = guard
-        self.raise_error = guard is not None
+        #: The budget's gate and adder ride on this handler's dispatch (see above). Its
+        #: refusal must reach the caller, hence `raise_error` then.
+        self.budget = budget
+        self.raise_error = budget is not None
+        if not self.processors:  # no sink (TRACING=off): here for the budget's model calls
+            self.ignore_chain = self.ignore_retriever = self.ignore_agent = True
         self.resource = resource
         self.provider = provider
         self.record_content = record_content
@@ -203,14 +145,14 @@ class TracingCallbackHandler(BaseCallbackHandler):
     ) -> None:
         # Only what cannot wait: the start time and the parent. The span's name and
         # request attributes come from `metadata` (kept by reference), when exported.
-        run = self._start(run_id, parent_run_id, "chat", {})
-        run._request = (metadata or _NONE, kwargs.get("name"))
-        run._completer = self
+        run = self._start(run_id, parent_run_id, "chat", {}, ModelCallSpan)
+        run.request = (metadata or _NONE, kwargs.get("name"))
+        run.fill_later(self._fill_model_span)
         if self.record_content:  # made JSON (and redacted) at export, off this thread
-            run._messages = messages
-        if self.guard is not None:
+            run.messages = messages
+        if self.budget is not None:
             try:
-                self.guard.check()
+                self.budget.check()  # the gate, at every model call's start
             except Exception as error:  # refused: the span says so, the caller gets it
                 self._fail(run_id, error)
                 raise
@@ -226,17 +168,20 @@ class TracingCallbackHandler(BaseCallbackHandler):
         }
         return f"chat {model}", constant
 
-    def _request_attributes(self, run: RunSpan) -> None:
+    def _request_attributes(self, run: ModelCallSpan) -> None:
         """A model call's name and request attributes, from the metadata LangChain gave
         its start: the model's name and settings, the prompt's name, version and hash."""
-        metadata, name = run._request
-        run._request = None
-        model = metadata.get("ls_model_name") or name or "unknown"
+        if run.request is None:
+            return
+        metadata = run.request[0]
+        model = _requested_model(run.request)
+        run.request = None
         try:
-            run._name, constant = self._models[model]
+            span_name, constant = self._models[model]
         except KeyError:
-            run._name, constant = self._models[model] = self._model_span(model)
-        attributes = run._attrs
+            span_name, constant = self._models[model] = self._model_span(model)
+        run.rename(span_name)
+        attributes = run.attrs
         attributes.update(constant)
         if (temperature := metadata.get("ls_temperature")) is not None:
             attributes[attr.TEMPERATURE] = temperature
@@ -261,48 +206,66 @@ class TracingCallbackHandler(BaseCallbackHandler):
         self.on_chat_model_start(
             serialized, [], run_id=run_id, parent_run_id=parent_run_id, metadata=metadata
         )
-        if self.record_content and (run := self._runs.get(run_id)) is not None:
-            run._messages = None
-            run._attrs[attr.INPUT] = self._content(prompts)
+        run = self._runs.get(run_id)
+        if self.record_content and isinstance(run, ModelCallSpan):
+            run.messages = None
+            run.attrs[attr.INPUT] = self._content(prompts)
 
     def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.get(run_id)
-        if run is not None and run.first_token_ns is None:
+        if isinstance(run, ModelCallSpan) and run.first_token_ns is None:
             run.first_token_ns = time_ns()
 
     def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.pop(run_id, None)
-        if run is None:
+        if not isinstance(run, ModelCallSpan):
             return
         generations = response.generations
-        run._result = generations[0][0] if generations and generations[0] else None
-        run._completer = self
-        if self.guard is not None:  # the budget needs the cost now, on this thread
-            run.complete()
-            if (cost := run._attrs.get(attr.COST_USD)) is not None:
-                self.guard.add(cost)
+        run.reply = generations[0][0] if generations and generations[0] else None
+        if self.record_content:
+            run.output = run.reply
+        if self.budget is not None:
+            # The budget needs the cost now, so the call is priced here, on this thread:
+            # with its span's reply attributes (its contents are still left for later),
+            # or with TRACING=off (no processors, no span to fill) on its own.
+            if self.processors:
+                self._request_attributes(run)
+                self._reply_attributes(run)
+                cost = run.attrs.get(attr.COST_USD)
+            else:
+                cost = self._call_cost(run.reply, _requested_model(run.request))
+            if cost:
+                self.budget.add(cost)  # the adder, at every priced model call's end
         self._finish(run, None)
 
-    def _complete_model_span(self, run: RunSpan) -> None:
-        """The attributes a model call's request, reply (and contents) give its span."""
-        if run._request is not None:
-            self._request_attributes(run)
-        attributes = run._attrs
-        if run._messages is not None:
-            messages, run._messages = run._messages, None
-            attributes[attr.INPUT] = self._content(
+    def _fill_model_span(self, run: RunSpan) -> None:
+        """What a model call's request, reply and contents give its span, when exported."""
+        assert isinstance(run, ModelCallSpan)
+        self._request_attributes(run)
+        self._reply_attributes(run)
+        if run.messages is not None:
+            messages, run.messages = run.messages, None
+            run.attrs[attr.INPUT] = self._content(
                 [[_message_dict(m) for m in batch] for batch in messages]
             )
-        generation, run._result = run._result, None
-        if generation is None:  # failed, or no reply: only the contents were pending
+        if run.output is not None:
+            generation, run.output = run.output, None
+            message = getattr(generation, "message", None)
+            output = _message_dict(message) if message is not None else generation.text
+            run.attrs[attr.OUTPUT] = self._content(output)
+
+    def _reply_attributes(self, run: ModelCallSpan) -> None:
+        """The response model, finish reasons, tokens, cost and time to first token."""
+        generation, run.reply = run.reply, None
+        if generation is None:  # failed, no reply, or already drawn
             return
+        attributes = run.attrs
         message = generation.message if isinstance(generation, ChatGeneration) else None
         usage = getattr(message, "usage_metadata", None) or _NONE
         metadata = getattr(message, "response_metadata", None) or _NONE
         request_model = attributes[attr.REQUEST_MODEL]
-        model = str(metadata.get("model_name") or metadata.get("model") or request_model)
-        attributes[attr.RESPONSE_MODEL] = model
-        reasons = [str(metadata[k]) for k in FINISH_REASON_KEYS if metadata.get(k)]
+        attributes[attr.RESPONSE_MODEL] = _response_model(metadata, request_model)
+        reasons = [str(metadata[k]) for k in attr.FINISH_REASON_KEYS if metadata.get(k)]
         if reasons:
             attributes[attr.FINISH_REASONS] = reasons
         input_tokens = usage.get("input_tokens")
@@ -315,22 +278,35 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 attributes[attr.CACHED_INPUT_TOKENS] = input_tokens
                 attributes[attr.CACHED_OUTPUT_TOKENS] = output_tokens
             attributes[attr.INPUT_TOKENS] = attributes[attr.OUTPUT_TOKENS] = 0
-            attributes[attr.COST_USD] = 0.0
         elif input_tokens is not None and output_tokens is not None:
             attributes[attr.INPUT_TOKENS] = input_tokens
             attributes[attr.OUTPUT_TOKENS] = output_tokens
-            cost = cost_usd(model, self.provider, input_tokens, output_tokens, self.prices)
-            if cost is None and model != request_model:
-                tokens = (input_tokens, output_tokens)
-                cost = cost_usd(request_model, self.provider, *tokens, self.prices)
-            if cost is not None:
-                attributes[attr.COST_USD] = cost
+        if (cost := self._call_cost(generation, request_model)) is not None:
+            attributes[attr.COST_USD] = cost
         if run.first_token_ns is not None:
-            ttft_ms = (run.first_token_ns - run._start_time) / 1e6
+            ttft_ms = (run.first_token_ns - run.start_time) / 1e6
             attributes[attr.TIME_TO_FIRST_TOKEN_MS] = round(ttft_ms, 3)
-        if self.record_content:
-            output = _message_dict(message) if message is not None else generation.text
-            attributes[attr.OUTPUT] = self._content(output)
+
+    def _call_cost(self, generation: Any, request_model: str) -> float | None:
+        """What a model call cost in USD, the one place a call is priced: 0 for an answer
+        from the cache, None without token counts or a price. The model that answered is
+        priced, else the one asked for (a dated snapshot the price table may not know)."""
+        if generation is None:
+            return None
+        if answered_from_cache(generation):
+            return 0.0
+        message = getattr(generation, "message", None)
+        usage = getattr(message, "usage_metadata", None) or _NONE
+        input_tokens, output_tokens = usage.get("input_tokens"), usage.get("output_tokens")
+        if input_tokens is None or output_tokens is None:
+            return None
+        metadata = getattr(message, "response_metadata", None) or _NONE
+        model = _response_model(metadata, request_model)
+        tokens = (input_tokens, output_tokens)
+        cost = cost_usd(model, self.provider, *tokens, self.prices)
+        if cost is None and model != request_model:
+            cost = cost_usd(request_model, self.provider, *tokens, self.prices)
+        return cost
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._fail(run_id, error)
@@ -362,7 +338,7 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 self._mark_agent(parent_run_id)
         if self.record_content:
             attributes[attr.INPUT] = self._content(inputs)
-        self._start(run_id, parent_run_id, name, attributes)
+        self._start(run_id, parent_run_id, name, attributes, RunSpan)
 
     def _mark_agent(self, run_id: UUID) -> None:
         """The graph run becomes an `invoke_agent` span, named after the graph."""
@@ -370,12 +346,12 @@ class TracingCallbackHandler(BaseCallbackHandler):
         if run is None:
             return
         self._agents.add(run_id)
-        run._attrs |= {
+        run.attrs |= {
             attr.KIND: "agent",
             attr.OPERATION: "invoke_agent",
-            attr.AGENT_NAME: run._name,
+            attr.AGENT_NAME: run.name,
         }
-        run._name = f"invoke_agent {run._name}"
+        run.rename(f"invoke_agent {run.name}")
 
     def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
         if self._aliases.pop(run_id, False) is not False:
@@ -411,7 +387,7 @@ class TracingCallbackHandler(BaseCallbackHandler):
             attributes[attr.TOOL_CALL_ID] = str(tool_call_id)
         if self.record_content:
             attributes[attr.INPUT] = self._content(inputs if inputs is not None else input_str)
-        self._start(run_id, parent_run_id, f"execute_tool {name}", attributes)
+        self._start(run_id, parent_run_id, f"execute_tool {name}", attributes, RunSpan)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         self._end(run_id, getattr(output, "content", output))
@@ -432,12 +408,12 @@ class TracingCallbackHandler(BaseCallbackHandler):
         attributes: dict[str, Any] = {attr.KIND: "retrieval", attr.OPERATION: "retrieval"}
         if self.record_content:
             attributes[attr.INPUT] = self._content(query)
-        self._start(run_id, parent_run_id, f"retrieval {name}", attributes)
+        self._start(run_id, parent_run_id, f"retrieval {name}", attributes, RunSpan)
 
     def on_retriever_end(self, documents: Any, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.get(run_id)
         if run is not None:
-            run._attrs["app.retrieval.documents"] = len(documents)
+            run.attrs["app.retrieval.documents"] = len(documents)
         output = [getattr(d, "page_content", d) for d in documents]
         self._end(run_id, output)
 
@@ -452,7 +428,7 @@ class TracingCallbackHandler(BaseCallbackHandler):
         if parent_run_id is not None:
             run = self._runs.get(parent_run_id)
             if run is not None:
-                return run._context
+                return run.context
             if parent_run_id in self._aliases:
                 return self._aliases[parent_run_id]
         # A root run's parent: the current OpenTelemetry span. A `Context` is immutable,
@@ -472,13 +448,13 @@ class TracingCallbackHandler(BaseCallbackHandler):
         parent_run_id: UUID | None,
         name: str,
         attributes: dict[str, Any],
-    ) -> RunSpan:
+        span_type: type[Run],
+    ) -> Run:
         parent = self._parent(parent_run_id)
         trace_id = parent.trace_id if parent is not None else getrandbits(128)
         context = SpanContext(trace_id, getrandbits(64), False, SAMPLED)
-        run = self._runs[run_id] = RunSpan(
-            name, context, parent, self.resource, attributes, time_ns()
-        )
+        run = span_type(name, context, parent, self.resource, attributes, time_ns())
+        self._runs[run_id] = run
         return run
 
     def _end(self, run_id: UUID, output: Any, status: Status = UNSET) -> None:
@@ -488,11 +464,9 @@ class TracingCallbackHandler(BaseCallbackHandler):
 
     def _finish(self, run: RunSpan, output: Any, status: Status = UNSET) -> None:
         """The run's span is complete: to the processors (their queues) it goes."""
-        run._end_time = time_ns()
-        if status is not UNSET:
-            run._status = status
+        run.end(time_ns(), status)
         if self.record_content and output is not None:
-            run._attrs[attr.OUTPUT] = self._content(output)
+            run.attrs[attr.OUTPUT] = self._content(output)
         for processor in self.processors:
             processor.on_end(run)
 
@@ -500,7 +474,7 @@ class TracingCallbackHandler(BaseCallbackHandler):
         run = self._runs.get(run_id)
         if run is None:
             return
-        run._attrs[attr.ERROR_TYPE] = type(error).__name__
+        run.attrs[attr.ERROR_TYPE] = type(error).__name__
         message = self.redact(str(error))[:2_000]
         self._end(run_id, None, Status(StatusCode.ERROR, message))
 
@@ -511,6 +485,19 @@ class TracingCallbackHandler(BaseCallbackHandler):
         except ValueError:  # a circular structure: its text is still worth having
             text = str(value)
         return self.redact(text[:MAX_CONTENT_CHARS])
+
+
+def _requested_model(request: tuple[Mapping[str, Any], Any] | None) -> str:
+    """The model a call asked for, from LangChain's metadata for it (or its name)."""
+    if request is None:
+        return "unknown"
+    metadata, name = request
+    return str(metadata.get("ls_model_name") or name or "unknown")
+
+
+def _response_model(metadata: Mapping[str, Any], request_model: str) -> str:
+    """The model that answered, as the provider names it (often a dated snapshot)."""
+    return str(metadata.get("model_name") or metadata.get("model") or request_model)
 
 
 def _message_dict(message: Any) -> dict[str, Any]:
@@ -539,7 +526,7 @@ def retrieval_span(query: str, name: str = "retriever") -> Iterator[list[str]]:
     """
     handler = active_handler.get()
     found: list[str] = []
-    if not isinstance(handler, TracingCallbackHandler):
+    if not isinstance(handler, TracingCallbackHandler) or handler.ignore_retriever:
         yield found
         return
     run_id = uuid4()

@@ -53,7 +53,7 @@ def install_tracing(app: FastAPI, settings: Settings, service_name: str) -> Trac
     others (request id, rate limit) run inside it.
     """
     tracing = setup_tracing(settings, service_name)
-    if tracing.enabled or tracing.guard is not None:
+    if tracing.enabled or tracing.budget is not None:
         app.add_middleware(TracingMiddleware, tracing=tracing)
     app.add_exception_handler(BudgetExceededError, budget_exceeded)
     inner = app.router.lifespan_context

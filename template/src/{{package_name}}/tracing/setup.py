@@ -1,13 +1,14 @@
 """Start and stop tracing from the settings: the OpenTelemetry provider, its exporters,
-the LangChain handler and the budget guard.
+the LangChain handler, and the budgets that ride on it (`budget.py`).
 
 `setup_tracing(settings)` returns a `Tracing`; the API calls it in `create_app` (and shuts
 it down, flushing every span, when the app stops), each CLI command that calls a model
 wraps its work in `traced(settings, "chat")`. The provider is the app's own, not the global
 one: two apps (or tests) in one process keep their spans apart.
 
-TRACING=off gives a `Tracing` with no provider, no handler and no exporter thread: a
-model call then costs exactly what it costs without this module.
+TRACING=off gives a `Tracing` with no provider and no exporter thread. Without a budget
+it attaches no handler either, so a model call costs exactly what it costs without this
+module; with one, the handler is attached with no span processors, for the budget.
 """
 
 from __future__ import annotations
@@ -28,14 +29,7 @@ from opentelemetry.trace import Span, Status, StatusCode, Tracer
 
 from ..settings import Settings
 from . import attributes as attr
-from .budget import (
-    BudgetExceededError,
-    BudgetGuard,
-    RequestSpend,
-    active_guard,
-    request_spend,
-    spent_today_in_store,
-)
+from .budget import Budget, BudgetExceededError, budget_from
 from .callbacks import TracingCallbackHandler, active_handler
 from .redact import RedactingFilter, Redactor, secret_values
 
@@ -55,7 +49,7 @@ class Tracing:
     settings: Settings
     provider: TracerProvider | None = None
     handler: TracingCallbackHandler | None = None
-    guard: BudgetGuard | None = None
+    budget: Budget | None = None
     redact: Redactor = field(default_factory=Redactor)
     _stopped: bool = False
 
@@ -72,33 +66,32 @@ class Tracing:
 
     @contextmanager
     def activate(self) -> Iterator[None]:
-        """Trace (and budget) the LangChain runs made in this context, and only them."""
-        tokens = (
-            active_handler.set(self.handler),
-            # With tracing on, its handler checks the budgets; alone, the guard does.
-            active_guard.set(self.guard if self.handler is None else None),
-            request_spend.set(RequestSpend() if self.guard else None),
-        )
+        """Trace (and budget: one request's spend) the LangChain runs made in this
+        context, and only them."""
+        token = active_handler.set(self.handler)
         try:
-            yield
+            if self.budget is None:
+                yield
+            else:
+                with self.budget.request():
+                    yield
         finally:
-            active_handler.reset(tokens[0])
-            active_guard.reset(tokens[1])
-            request_spend.reset(tokens[2])
+            active_handler.reset(token)
 
     def check_budget(self) -> None:
         """Refuse a request before the app invokes the model, when a budget is spent.
 
-        The handler (or the guard) refuses a call too, but from inside LangChain's
-        callback dispatch, which has by then made every other handler's coroutine and
-        leaves them un-awaited ("coroutine 'ahandle_event' was never awaited"). Checked
-        first, a budget already spent (the day's, usually) refuses with no dispatch at
-        all; the handler's check stays for one spent during a request (an agent's step).
+        The budget's gate, passed again by every model call (in the handler): there a
+        refusal comes from inside LangChain's callback dispatch, which has by then made
+        every other handler's coroutine and leaves them un-awaited ("coroutine
+        'ahandle_event' was never awaited"). Checked first, a budget already spent (the
+        day's, usually) refuses with no dispatch at all; the handler's check stays for
+        one spent during a request (an agent's step).
         """
-        if self.guard is None:
+        if self.budget is None:
             return
         try:
-            self.guard.check()
+            self.budget.check()
         except BudgetExceededError as error:  # the request's span says why it was refused
             span = trace.get_current_span()
             span.set_attribute(attr.ERROR_TYPE, type(error).__name__)
@@ -140,25 +133,20 @@ class Tracing:
 def setup_tracing(settings: Settings, service_name: str = "app") -> Tracing:
     """Tracing as the settings ask: sinks (TRACING), contents, prices and budgets."""
     redact = Redactor(secret_values(settings))
-    guard = None
-    if settings.budget_usd_per_request is not None or settings.budget_usd_per_day is not None:
-        seeded = spent_today_in_store(settings.trace_path) if "local" in settings.tracing else 0
-        guard = BudgetGuard(
-            provider=settings.llm_provider,
-            per_request_usd=settings.budget_usd_per_request,
-            per_day_usd=settings.budget_usd_per_day,
-            prices=settings.llm_prices,
-            spent_today_usd=seeded,
-        )
+    budget = budget_from(settings)
     _redact_logs(redact)
-    if not settings.tracing:
-        return Tracing(settings, guard=guard, redact=redact)
-    name = os.environ.get("OTEL_SERVICE_NAME") or service_name
-    resource = Resource.create({"service.name": name})
-    provider = TracerProvider(resource=resource)
-    processors = [BatchSpanProcessor(e, **_batch_options()) for e in exporters(settings)]
-    for processor in processors:
-        provider.add_span_processor(processor)
+    if not settings.tracing and budget is None:
+        return Tracing(settings, redact=redact)  # nothing attached to any model call
+    provider: TracerProvider | None = None
+    processors: list[BatchSpanProcessor] = []
+    resource = Resource.get_empty()
+    if settings.tracing:  # else no sink: the handler is there for the budget alone
+        name = os.environ.get("OTEL_SERVICE_NAME") or service_name
+        resource = Resource.create({"service.name": name})
+        provider = TracerProvider(resource=resource)
+        processors = [BatchSpanProcessor(e, **_batch_options()) for e in exporters(settings)]
+        for processor in processors:
+            provider.add_span_processor(processor)
     handler = TracingCallbackHandler(
         processors,
         resource,
@@ -166,9 +154,9 @@ def setup_tracing(settings: Settings, service_name: str = "app") -> Tracing:
         record_content=settings.trace_content,
         redact=redact,
         prices=settings.llm_prices,
-        guard=guard,
+        budget=budget,
     )
-    return Tracing(settings, provider=provider, handler=handler, guard=guard, redact=redact)
+    return Tracing(settings, provider=provider, handler=handler, budget=budget, redact=redact)
 
 
 @contextmanager
