@@ -9,7 +9,6 @@ tier) and print one table of pass rate, latency and cost per copy instead of the
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -81,6 +80,8 @@ def eval_command(
     ),
 ) -> None:
     """Run evals/datasets/*.jsonl; exit 1 when a gate of evals/config.yaml fails."""
+    import asyncio
+
     from .evals import DatasetError, load_dataset, run_cases
     from .evals.cache import EvalCache
     from .evals.report import load_gates

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 
 from .cli_errors import fail
+from .cli_tracing import traced_command
 
 prompts_app = typer.Typer(help="List, show and render the prompt files.", no_args_is_help=True)
 
@@ -94,7 +95,6 @@ def run(
     import asyncio
     from dataclasses import asdict, is_dataclass
 
-    from .cli import _traced  # one trace, and the budgets, as for `app chat`
     from .models import MissingApiKeyError, check_provider_key, model_for_command
     from .prompting import PromptError, StructuredOutputError, run_prompt
     from .settings import get_settings
@@ -105,7 +105,7 @@ def run(
         check_provider_key(settings)
         variables = dict(_parse_var(pair, prompt) for pair in var or [])
         model = model_for_command(settings, prompt)
-        with _traced(settings, "prompts run"):
+        with traced_command(settings, "prompts run"):  # one trace, budgets, as `app chat`
             result = asyncio.run(run_prompt(model, prompt, variables))
     except (MissingApiKeyError, PromptError, StructuredOutputError) as error:
         raise fail(str(error)) from error

@@ -1,8 +1,9 @@
 """`app traces list | show ID | cost | html`: read the local trace store from the terminal.
 
 The store is the SQLite file the app writes when `TRACING=local`. These commands only
-read it (opened read-only), so they are safe to run while the app is serving. Times
-are UTC.
+read it (opened read-only), so they are safe to run while the app is serving. They ask
+`tracing/query.py` (the one reader, shared with the HTML report and the playground) and
+lay out its answers as text. Times are UTC.
 """
 
 from __future__ import annotations
@@ -56,18 +57,13 @@ def _since_ns(since: str | None) -> int | None:
 @contextmanager
 def _store() -> Iterator[sqlite3.Connection]:
     """The open store; a missing store or a bad id becomes one line and exit code 1."""
-    from .tracing.query import TraceQueryError, open_store
+    from .tracing.query import TraceQueryError, reading
 
     try:
-        connection = open_store(store_path())
+        with reading(store_path()) as connection:
+            yield connection
     except TraceQueryError as error:
         raise fail(str(error)) from error
-    try:
-        yield connection
-    except TraceQueryError as error:
-        raise fail(str(error)) from error
-    finally:
-        connection.close()
 
 
 def _tokens(input_tokens: int | None, output_tokens: int | None) -> str:
@@ -83,7 +79,8 @@ def list_traces(
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 20,
 ) -> None:
     """The newest traces first: when, how long, status, spans, tokens in/out, cost, name."""
-    from .tracing.query import format_cost, format_duration, format_time, recent_traces
+    from .tracing.formatting import format_cost, format_duration, format_time
+    from .tracing.query import recent_traces
 
     since_ns = _since_ns(since)
     with _store() as store:
@@ -112,21 +109,13 @@ def show(
     ] = False,
 ) -> None:
     """One trace as a tree: each span's start (from the trace's start) and duration."""
-    from .tracing.query import (
-        format_cost,
-        format_duration,
-        format_time,
-        resolve_trace_id,
-        trace_summary,
-        trace_tree,
-        walk,
-    )
+    from .tracing.formatting import format_cost, format_duration, format_time
+    from .tracing.query import find_trace
 
     with _store() as store:
-        full_id = resolve_trace_id(store, trace_id)
-        roots = trace_tree(store, full_id)
-        summary = trace_summary(store, full_id)
-    typer.echo(f"trace {full_id}  {summary.name}")
+        trace = find_trace(store, trace_id)
+    summary = trace.summary
+    typer.echo(f"trace {summary.trace_id}  {summary.name}")
     tokens = _tokens(summary.input_tokens, summary.output_tokens) if summary.calls else "-"
     typer.echo(
         f"started {format_time(summary.start_ns)} UTC  {format_duration(summary.duration_ms)}  "
@@ -135,8 +124,7 @@ def show(
     )
     typer.echo("")
     typer.echo(f"{'start':>11}  {'duration':>11}  span")
-    for depth, span in walk(roots):
-        offset = (span.start_ns - summary.start_ns) / 1e6
+    for depth, span, offset in trace.rows():
         details = [span.kind]
         if span.status != "ok":
             details.append(span.status.upper())
@@ -168,7 +156,8 @@ def cost(
     since: SinceOption = None,
 ) -> None:
     """Model calls, tokens and cost in USD per model, prompt or UTC day, with the total."""
-    from .tracing.query import CostRow, cost_by, format_cost
+    from .tracing.formatting import format_cost
+    from .tracing.query import cost_by, cost_total
 
     since_ns = _since_ns(since)
     with _store() as store:
@@ -176,15 +165,7 @@ def cost(
     if not rows:
         typer.echo("no model calls match")
         return
-    known = [row.cost_usd for row in rows if row.cost_usd is not None]
-    total = CostRow(
-        "total",
-        sum(row.calls for row in rows),
-        sum(row.input_tokens for row in rows),
-        sum(row.output_tokens for row in rows),
-        sum(known) if known else None,
-        sum(row.unpriced for row in rows),
-    )
+    total = cost_total(rows)
     width = max(len(by.value), *(len(row.key) for row in rows))
     typer.echo(
         f"{by.value:<{width}}  {'calls':>6}  {'input tokens':>12}  {'output tokens':>13}  "

@@ -2,9 +2,10 @@
 
 Prices come from `genai-prices`, a maintained table shipped inside the package (no
 network). A model the table does not know (a fine-tune, a local or self-hosted model)
-is priced from the `LLM_PRICES` setting; one known to neither gets a null cost and one
-warning per model, never an exception: tracing must not break a call. The `fake`
-provider (offline) costs $0 unless `LLM_PRICES` prices it.
+is priced from the `LLM_PRICES` setting (`ModelPrice`, defined with the settings and
+imported here); one known to neither gets a null cost and one warning per model, never
+an exception: tracing must not break a call. The `fake` provider (offline) costs $0
+unless `LLM_PRICES` prices it.
 
 The table's own calculation (Decimal arithmetic, price units) takes ~90 µs, too much
 for the calling thread of every model call, so a model's per-token rates are looked up
@@ -20,7 +21,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from pydantic import BaseModel, Field
+from ..settings import ModelPrice
 
 logger = logging.getLogger(__name__)
 
@@ -32,13 +33,6 @@ _UNPRICED_PROVIDERS = {"ollama"}
 #: The offline test double costs nothing (so `make dev` shows $0, not "unknown"),
 #: unless `LLM_PRICES` gives it a price (tests do, to check a dollar figure).
 _FREE_PROVIDERS = {"fake"}
-
-
-class ModelPrice(BaseModel):
-    """A custom price, in USD per million tokens (the unit providers publish)."""
-
-    input_per_mtok: float = Field(ge=0)
-    output_per_mtok: float = Field(ge=0)
 
 
 #: `(provider, model)` -> `(input, output)` USD per token, `"tiered"`, or None (unknown).

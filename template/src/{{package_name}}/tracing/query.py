@@ -1,9 +1,11 @@
 """Read the local trace store: recent traces, one trace as a tree, cost, the worst calls.
 
-Plain sqlite3 over the table in `schema.py`, opened read-only, so `app traces` and the
-HTML report never block (or create) the store the app writes to. Cost and tokens are
-summed over model-call spans (`kind = 'llm'`) only, so a total that a writer also puts
-on a parent span is never counted twice. Times are shown in UTC, days are UTC days.
+The one reader of the store: `app traces` (trace_commands.py, text), the HTML report
+(report.py, a page) and the playground's traces JSON (api/routes/playground.py) each
+take what they show from here and only lay it out. Plain sqlite3 over the table in
+`schema.py`, opened read-only, so the readers never block (or create) the store the app
+writes to. Cost and tokens are summed over model-call spans (`kind = 'llm'`) only, so a
+total that a writer also puts on a parent span is never counted twice. Days are UTC days.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ import sqlite3
 import statistics
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 NO_TRACES = "no traces yet: run the app with TRACING=local"
 
@@ -98,6 +101,37 @@ class Span:
         return ": ".join(parts)
 
 
+class SpanRow(NamedTuple):
+    """A span of a trace in tree order: how deep it sits, and when it started, in ms
+    after the trace's first span."""
+
+    depth: int
+    span: Span
+    offset_ms: float
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One trace: its summary and its spans as a tree (`find_trace`, `recent_trace_trees`)."""
+
+    summary: TraceSummary
+    roots: list[Span]  #: usually one: the request's (or the command's) span
+
+    @property
+    def complete(self) -> bool:
+        """Whether every span is in: spans are written as they end, the request's own
+        last, so until it is stored a root still names a parent the store lacks."""
+        return all(root.parent_id is None for root in self.roots)
+
+    def offset_ms(self, span: Span) -> float:
+        """When `span` started, in ms after the trace's first span."""
+        return (span.start_ns - self.summary.start_ns) / 1e6
+
+    def rows(self) -> list[SpanRow]:
+        """Every span, parents before children, each child list in start order."""
+        return [SpanRow(depth, span, self.offset_ms(span)) for depth, span in walk(self.roots)]
+
+
 @dataclass(frozen=True)
 class CostRow:
     key: str
@@ -139,6 +173,16 @@ def open_store(path: Path) -> sqlite3.Connection:
         connection.close()
         raise NoTracesError(path)
     return connection
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """The store at `path`, open read-only for the block (`open_store`), closed after it."""
+    connection = open_store(path)
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 _DURATION = re.compile(r"(\d+)\s*(s|m|min|h|d|w)")
@@ -282,6 +326,22 @@ def walk(roots: list[Span], depth: int = 0) -> Iterator[tuple[int, Span]]:
         yield from walk(span.children, depth + 1)
 
 
+def find_trace(connection: sqlite3.Connection, trace_id: str) -> Trace:
+    """The trace whose id is or starts with `trace_id`, summed up and as a tree."""
+    summary = trace_summary(connection, resolve_trace_id(connection, trace_id))
+    return Trace(summary, trace_tree(connection, summary.trace_id))
+
+
+def recent_trace_trees(
+    connection: sqlite3.Connection, *, since_ns: int | None = None, limit: int | None = 20
+) -> list[Trace]:
+    """`recent_traces`, each with its tree of spans."""
+    return [
+        Trace(summary, trace_tree(connection, summary.trace_id))
+        for summary in recent_traces(connection, since_ns=since_ns, limit=limit)
+    ]
+
+
 _COST_KEYS: dict[str, str] = {
     "model": "COALESCE(model, '(unknown model)')",
     "prompt": "COALESCE(prompt_name || COALESCE(' v' || prompt_version, ''), '(no prompt)')",
@@ -308,6 +368,19 @@ def cost_by(
     """
     rows = connection.execute(sql, {"since": since_ns or 0})
     return [CostRow(*row) for row in rows]
+
+
+def cost_total(rows: list[CostRow]) -> CostRow:
+    """The rows summed up, as a row named `total`; its cost is None when none is known."""
+    known = [row.cost_usd for row in rows if row.cost_usd is not None]
+    return CostRow(
+        "total",
+        sum(row.calls for row in rows),
+        sum(row.input_tokens for row in rows),
+        sum(row.output_tokens for row in rows),
+        sum(known) if known else None,
+        sum(row.unpriced for row in rows),
+    )
 
 
 def _calls(
@@ -386,18 +459,3 @@ def overview(connection: sqlite3.Connection, since_ns: int | None = None) -> Ove
         # Nearest rank: the smallest duration that 95 % of the traces do not exceed.
         p95_ms=durations[math.ceil(0.95 * len(durations)) - 1] if durations else 0.0,
     )
-
-
-def format_duration(ms: float) -> str:
-    return f"{ms:,.1f} ms" if ms < 10_000 else f"{ms / 1000:,.2f} s"
-
-
-def format_cost(usd: float | None, unpriced: int = 0) -> str:
-    """`$0.001234`; `?` for an unknown price; `+?` when some calls in a sum were unpriced."""
-    if usd is None:
-        return "?" if unpriced else "-"
-    return f"${usd:,.6f}" + ("+?" if unpriced else "")
-
-
-def format_time(ns: int) -> str:
-    return datetime.fromtimestamp(ns / 1e9, UTC).strftime("%Y-%m-%d %H:%M:%S")

@@ -1,9 +1,10 @@
 """`app traces html`: the trace store as one static HTML page, readable with no server.
 
 Totals, the slowest, costliest and failed calls, then each trace as a collapsible tree
-with a timing bar per span. CSS is inline and nothing is fetched, so the file can be
-mailed or attached to a ticket. Every value from the store is HTML-escaped (span names
-and error messages can hold anything a user typed).
+with a timing bar per span. What it shows comes from `query.py` (as for `app traces` and
+the playground); this module only lays it out. CSS is inline and nothing is fetched, so
+the file can be mailed or attached to a ticket. Every value from the store is
+HTML-escaped (span names and error messages can hold anything a user typed).
 """
 
 from __future__ import annotations
@@ -15,50 +16,38 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from .formatting import format_cost, format_duration, format_time
 from .query import (
-    Span,
-    TraceSummary,
+    SpanRow,
+    Trace,
     costliest_calls,
     failed_calls,
-    format_cost,
-    format_duration,
-    format_time,
     overview,
-    recent_traces,
+    recent_trace_trees,
     slowest_calls,
-    trace_tree,
-    walk,
 )
 
 TEMPLATE = "report.html.j2"
 
 
 @dataclass(frozen=True)
-class Row:
-    """One span of a trace's tree, placed on the trace's time line (in percent)."""
+class Bar:
+    """A span's bar on its trace's time line, in percent of the trace's duration."""
 
-    depth: int
-    span: Span
-    offset_ms: float
+    row: SpanRow
     left: float
     width: float
 
 
-@dataclass(frozen=True)
-class TraceView:
-    summary: TraceSummary
-    rows: list[Row]
-
-
-def _rows(summary: TraceSummary, roots: list[Span]) -> list[Row]:
-    total = max(summary.end_ns - summary.start_ns, 1)
-    rows = []
-    for depth, span in walk(roots):
-        left = 100 * (span.start_ns - summary.start_ns) / total
-        width = max(100 * (span.end_ns - span.start_ns) / total, 0.3)
-        offset_ms = (span.start_ns - summary.start_ns) / 1e6
-        rows.append(Row(depth, span, offset_ms, round(left, 2), round(min(width, 100 - left), 2)))
-    return rows
+def time_line(trace: Trace) -> list[Bar]:
+    """Each span of the trace (tree order) with its bar; a bar is at least 0.3 % wide."""
+    start, total = trace.summary.start_ns, max(trace.summary.end_ns - trace.summary.start_ns, 1)
+    bars = []
+    for row in trace.rows():
+        left = 100 * (row.span.start_ns - start) / total
+        width = max(100 * (row.span.end_ns - row.span.start_ns) / total, 0.3)
+        bars.append(Bar(row, round(left, 2), round(min(width, 100 - left), 2)))
+    return bars
 
 
 def _environment() -> Environment:
@@ -80,8 +69,7 @@ def render_report(
 ) -> str:
     """The report's HTML; `limit` caps the traces drawn as trees, not the totals."""
     totals = overview(connection, since_ns)
-    traces = recent_traces(connection, since_ns=since_ns, limit=limit)
-    views = [TraceView(t, _rows(t, trace_tree(connection, t.trace_id))) for t in traces]
+    traces = recent_trace_trees(connection, since_ns=since_ns, limit=limit)
     page = (
         _environment()
         .get_template(TEMPLATE)
@@ -89,11 +77,11 @@ def render_report(
             generated=format_time(time.time_ns()),
             since=format_time(since_ns) if since_ns is not None else None,
             totals=totals,
-            shown=len(views),
+            shown=len(traces),
             slowest=slowest_calls(connection, since_ns=since_ns),
             costliest=costliest_calls(connection, since_ns=since_ns),
             failed=failed_calls(connection, since_ns=since_ns),
-            traces=views,
+            traces=[(trace.summary, time_line(trace)) for trace in traces],
         )
     )
     # Pure ASCII (other characters as &#...;), so any console or file encoding keeps it.

@@ -1,5 +1,6 @@
-"""The local trace store's one table, shared by the writer (spans in) and the readers
-(`app traces`, the HTML report, the playground's traces page).
+"""The local trace store's one table, shared by the writer (`store.py`, spans in) and
+the reader (`query.py`, under `app traces`, the HTML report and the playground's traces
+page).
 
 One row per finished span. The columns that reports sort and filter on are real columns;
 everything else a span carries (the OpenTelemetry GenAI attributes, prompt hash, ...) is in

@@ -2,8 +2,9 @@
 
 The pages are static files; they ask GET /playground/config which features this app
 has (RAG, agent, tracing) and call the app's own API. The traces page reads the local
-trace store through `tracing.query`, the same reader as `app traces`. PLAYGROUND=false
-leaves all of this out of the app (every route here is then a 404).
+trace store through `tracing/query.py`, the same reader as `app traces` and its HTML
+report; here its answers only become JSON. PLAYGROUND=false leaves all of this out of
+the app (every route here is then a 404).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pydantic import BaseModel
 
 from ...playground import STATIC_DIR
 from ...tracing import query
+from ...tracing.formatting import format_time
 from ..deps import SettingsDep
 
 router = APIRouter(include_in_schema=False)
@@ -69,7 +71,7 @@ def summary(trace: query.TraceSummary) -> dict[str, Any]:
     return {
         "trace_id": trace.trace_id,
         "name": trace.name,
-        "started": query.format_time(trace.start_ns),
+        "started": format_time(trace.start_ns),
         "duration_ms": trace.duration_ms,
         "status": trace.status,
         "span_count": trace.spans,
@@ -81,12 +83,12 @@ def summary(trace: query.TraceSummary) -> dict[str, Any]:
     }
 
 
-def span_tree(span: query.Span, trace_start_ns: int) -> dict[str, Any]:
+def span_tree(span: query.Span, trace: query.Trace) -> dict[str, Any]:
     return {
         "span_id": span.span_id,
         "name": span.name,
         "kind": span.kind,
-        "offset_ms": (span.start_ns - trace_start_ns) / 1e6,
+        "offset_ms": trace.offset_ms(span),
         "duration_ms": span.duration_ms,
         "status": span.status,
         "error": span.error,
@@ -96,7 +98,7 @@ def span_tree(span: query.Span, trace_start_ns: int) -> dict[str, Any]:
         "output_tokens": span.output_tokens,
         "cost_usd": span.cost_usd,
         "attributes": span.attributes,
-        "children": [span_tree(child, trace_start_ns) for child in span.children],
+        "children": [span_tree(child, trace) for child in span.children],
     }
 
 
@@ -106,13 +108,11 @@ def list_traces(
 ) -> dict[str, Any]:
     """The newest traces; `note` says why there are none."""
     try:
-        connection = query.open_store(settings.trace_path)
+        with query.reading(settings.trace_path) as connection:
+            traces = query.recent_traces(connection, limit=limit)
     except query.TraceQueryError as error:
         return {"traces": [], "note": str(error)}
-    try:
-        return {"traces": [summary(t) for t in query.recent_traces(connection, limit=limit)]}
-    finally:
-        connection.close()
+    return {"traces": [summary(trace) for trace in traces]}
 
 
 @router.get("/playground/traces/{trace_id}")
@@ -121,20 +121,15 @@ def get_trace(trace_id: str, settings: SettingsDep, wait: bool = False) -> dict[
 
     `wait=true` (the chat page, polling for an answer's cost) makes that a 200
     `{"pending": true}`: an expected "not yet", which the browser would log as an error.
+    Until the request's own span is written the trace is not `complete`, and the page
+    waits for the rest.
     """
     try:
-        connection = query.open_store(settings.trace_path)
-        try:
-            trace = query.trace_summary(connection, query.resolve_trace_id(connection, trace_id))
-            roots = query.trace_tree(connection, trace.trace_id)
-        finally:
-            connection.close()
+        with query.reading(settings.trace_path) as connection:
+            trace = query.find_trace(connection, trace_id)
     except query.TraceQueryError as error:
         if wait:
             return {"pending": True, "detail": str(error)}
         raise HTTPException(404, str(error)) from error
-    # Spans are written as they end, the request's own last: until it is in, a root
-    # still has a parent that is not stored, and the page waits for the rest.
-    complete = all(root.parent_id is None for root in roots)
-    tree = [span_tree(root, trace.start_ns) for root in roots]
-    return summary(trace) | {"complete": complete, "spans": tree}
+    tree = [span_tree(root, trace) for root in trace.roots]
+    return summary(trace.summary) | {"complete": trace.complete, "spans": tree}
