@@ -10,7 +10,7 @@ tier) and print one table of pass rate, latency and cost per copy instead of the
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,6 +18,7 @@ from typing import Annotated, Any
 import typer
 
 from .cli_errors import fail
+from .wording import plural
 
 
 def default_evals_dir() -> Path:
@@ -26,11 +27,18 @@ def default_evals_dir() -> Path:
 
 
 def parse_variants(text: str) -> tuple[str, list[str]]:
-    """`chat=default,concise` -> ("chat", ["default", "concise"])."""
-    name, _, variants = text.partition("=")
-    names = [v.strip() for v in variants.split(",") if v.strip()]
-    if not name.strip() or len(names) < 2:
+    """`chat=default,concise` -> ("chat", ["default", "concise"]); whether the variants
+    exist is checked once the prompts are loaded (`variant_cases`)."""
+    name, equals, variants = text.partition("=")
+    names = list(dict.fromkeys(v.strip() for v in variants.split(",") if v.strip()))
+    if not name.strip() or not equals:
         raise typer.BadParameter("write PROMPT=VARIANT,VARIANT, e.g. chat=default,concise")
+    if len(names) < 2:
+        given = f"only {names[0]!r}" if names else "none"
+        raise typer.BadParameter(
+            f"a comparison needs two variants of {name.strip()!r} or more, {given} given: "
+            "write PROMPT=VARIANT,VARIANT, e.g. chat=default,concise"
+        )
     return name.strip(), names
 
 
@@ -102,12 +110,12 @@ def eval_command(
         library = load_prompts(settings.prompts_dir)
         cases, skipped = [], []
         for path in files:
-            found, errors = load_dataset(path, keep_going=keep_going)
+            found, errors = load_dataset(path, keep_going=keep_going, prompts=library.prompts)
             cases += found
             skipped += errors
         cases = [c for c in cases if not tag or set(tag) & set(c.tags)]
         if compared:
-            cases = variant_cases(cases, *compared)
+            cases = variant_cases(cases, *compared, library.prompts)
         if tiers:
             cases = tier_cases(cases, settings)
         if not cases:
@@ -140,16 +148,33 @@ def eval_command(
     else:
         gate_failed = report(run.results, gates, folder, baseline, markdown, html)
     if answers is not None:
-        typer.echo(f"cache: {answers.hits} answers reused ({cache_path})")
+        typer.echo(f"cache: {plural(answers.hits, 'answer')} reused ({cache_path})")
     if run.interrupted:
-        typer.echo(f"interrupted: {len(run.results)} of {run.planned} runs finished", err=True)
+        runs = plural(run.planned, "run")
+        typer.echo(f"interrupted: {len(run.results)} of {runs} finished", err=True)
         raise typer.Exit(130)
     if skipped or (not side_by_side and gate_failed):
         raise typer.Exit(1)
 
 
-def variant_cases(cases: list[Any], prompt: str, variants: list[str]) -> list[Any]:
-    """The cases that use `prompt`, once per variant (`default` is the plain file)."""
+def variant_cases(
+    cases: list[Any], prompt: str, variants: list[str], prompts: Collection[Any]
+) -> list[Any]:
+    """The cases that use `prompt`, once per variant (`default` is the plain file).
+
+    A variant with no file (`prompts` holds the library's `(name, variant)` keys) is an
+    error before any model call, not a row of failures.
+    """
+    have = sorted(variant or "default" for name, variant in prompts if name == prompt)
+    if not have:
+        names = ", ".join(sorted({name for name, _ in prompts}))
+        raise ValueError(f"--variants: no prompt {prompt!r} (have: {names})")
+    missing = [v for v in variants if v not in have]
+    if missing:
+        raise ValueError(
+            f"--variants: prompt {prompt!r} has no variant {missing[0]!r} "
+            f"(have: {', '.join(have)}; a variant is a file {prompt}.VARIANT.prompt.md)"
+        )
     uses = [c for c in cases if (c.prompt or ("chat" if c.target == "rag" else None)) == prompt]
     if not uses:
         raise ValueError(f"no case uses the prompt {prompt!r}")
@@ -237,15 +262,18 @@ def report(
     typer.echo(f"saved {saved}")
     if baseline:
         try:
-            changes = compare(find_baseline(baseline, folder / "runs", exclude=saved), results)
+            earlier = find_baseline(baseline, folder / "runs", exclude=saved)
+            changes = compare(earlier, results)
         except (OSError, ValueError, KeyError) as error:
             raise fail(f"cannot compare with {baseline}: {error}") from error
         for key in changes.regressed:
             typer.echo(f"regressed: {key}")
         for key in changes.improved:
             typer.echo(f"improved: {key}")
+        typer.echo(f"compared with {earlier}: {changes.outcome()}")
     if markdown:
         markdown.write_text(to_markdown(results, summaries), encoding="utf-8")
+        typer.echo(f"wrote {markdown}")
     if html:
         html.write_text(html_report(results, summaries, "Eval report"), encoding="utf-8")
         typer.echo(f"wrote {html}")

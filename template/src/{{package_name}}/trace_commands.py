@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .cli_errors import fail
+from .wording import plural
 
 if TYPE_CHECKING:
     import sqlite3
@@ -119,7 +120,7 @@ def show(
     tokens = _tokens(summary.input_tokens, summary.output_tokens) if summary.calls else "-"
     typer.echo(
         f"started {format_time(summary.start_ns)} UTC  {format_duration(summary.duration_ms)}  "
-        f"{summary.status}  {summary.spans} spans  tokens {tokens}  "
+        f"{summary.status}  {plural(summary.spans, 'span')}  tokens {tokens}  "
         f"cost {format_cost(summary.cost_usd, summary.unpriced)}"
     )
     typer.echo("")
@@ -177,7 +178,8 @@ def cost(
             f"  {format_cost(row.cost_usd, row.unpriced):>12}"
         )
     if total.unpriced:
-        typer.echo(f"?: {total.unpriced} calls to a model with no known price (set LLM_PRICES)")
+        calls = plural(total.unpriced, "call")
+        typer.echo(f"?: {calls} to a model with no known price (set LLM_PRICES)")
 
 
 @traces_app.command()

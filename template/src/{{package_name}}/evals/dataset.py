@@ -18,6 +18,7 @@ model makes first, `fake_judge` what the judge replies. A real provider ignores 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
@@ -75,7 +76,11 @@ class Case(BaseModel):
         return self
 
 
-def _parse(path: Path, number: int, line: str) -> Case:
+#: A prompt file's (name, variant): `("chat", None)` for chat.prompt.md, `("chat", "concise")`.
+PromptKey = tuple[str, str | None]
+
+
+def _parse(path: Path, number: int, line: str, prompts: Collection[PromptKey] | None) -> Case:
     try:
         data = json.loads(line)
     except json.JSONDecodeError as error:
@@ -92,14 +97,36 @@ def _parse(path: Path, number: int, line: str) -> Case:
     if unknown:
         known = ", ".join(KNOWN)
         raise DatasetError(f"{path}:{number}: unknown assertion {unknown[0]!r} (known: {known})")
+    if prompts is not None:
+        _check_prompt(path, number, case, prompts)
     return case
 
 
-def load_dataset(path: Path, *, keep_going: bool = False) -> tuple[list[Case], list[str]]:
+def _check_prompt(path: Path, number: int, case: Case, prompts: Collection[PromptKey]) -> None:
+    """The prompt (and variant) a case names must have a file: a typo is reported here,
+    before any model call, not as a KeyError halfway through the run."""
+    name = case.prompt or ("chat" if case.target == "rag" else None)
+    if name is None:
+        return
+    names = sorted({known for known, _ in prompts})
+    if name not in names:
+        raise DatasetError(f"{path}:{number}: no prompt {name!r} (have: {', '.join(names)})")
+    if case.variant is not None and (name, case.variant) not in prompts:
+        variants = sorted(variant or "default" for known, variant in prompts if known == name)
+        raise DatasetError(
+            f"{path}:{number}: prompt {name!r} has no variant {case.variant!r} "
+            f"(have: {', '.join(variants)})"
+        )
+
+
+def load_dataset(
+    path: Path, *, keep_going: bool = False, prompts: Collection[PromptKey] | None = None
+) -> tuple[list[Case], list[str]]:
     """The cases of one file, and the errors of the lines that were skipped.
 
     Without `keep_going` the first bad line raises `DatasetError`; a duplicate id is an
-    error too, since results are compared by id.
+    error too, since results are compared by id. With `prompts` (the prompt library's
+    keys), a case naming a prompt or variant that has no file is a bad line too.
     """
     cases: list[Case] = []
     errors: list[str] = []
@@ -111,7 +138,7 @@ def load_dataset(path: Path, *, keep_going: bool = False) -> tuple[list[Case], l
         if not line.strip():
             continue
         try:
-            case = _parse(path, number, line)
+            case = _parse(path, number, line, prompts)
             if case.id in seen:
                 raise DatasetError(f"{path}:{number}: duplicate id {case.id!r}")
         except DatasetError as error:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..wording import plural
 from .report import case_pass_rates
 from .runner import CaseResult
 
@@ -20,6 +21,18 @@ from .runner import CaseResult
 class Comparison:
     regressed: list[str]
     improved: list[str]
+    #: Cases in both runs, compared; cases in one run only are not.
+    shared: int = 0
+
+    def outcome(self) -> str:
+        """One line for the terminal, also when nothing changed."""
+        if not self.shared:
+            return "no case in common"
+        if not self.regressed and not self.improved:
+            return f"no change in {plural(self.shared, 'case')}"
+        return f"{len(self.regressed)} regressed, {len(self.improved)} improved, " + (
+            f"of {plural(self.shared, 'case')}"
+        )
 
 
 def save_run(results: list[CaseResult], runs_dir: Path) -> Path:
@@ -67,4 +80,5 @@ def compare(baseline: Path, results: list[CaseResult]) -> Comparison:
     return Comparison(
         regressed=[key for key in shared if now[key] < before[key]],
         improved=[key for key in shared if now[key] > before[key]],
+        shared=len(shared),
     )

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
+from ..wording import plural
 from .report import Summary, money
 from .runner import CaseResult
 
@@ -74,7 +75,7 @@ def html_report(results: list[CaseResult], summaries: list[Summary], title: str)
             "<!doctype html>",
             '<html lang="en"><head><meta charset="utf-8">',
             f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>",
-            f"<h1>{escape(title)}</h1><p>{when}, {len(results)} runs</p>",
+            f"<h1>{escape(title)}</h1><p>{when}, {plural(len(results), 'run')}</p>",
             "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>",
             *summary_rows,
             "</table>",

@@ -141,7 +141,13 @@ def judge_models(settings: Settings, cache: EvalCache | None, levers: CallLevers
 
 
 def pricer(settings: Settings) -> Pricer:
-    """Output -> USD from its tokens (tracing/cost.py); None when a price is unknown."""
+    """Output -> USD from its tokens; None when a price is unknown.
+
+    The one rule of tracing/cost.py, as the traces price the same calls: offline, a
+    tier's fake answers under the tier model's name and costs that model's list price
+    (so `--tiers` shows the cost side offline too); the plain fake is unknown unless
+    LLM_PRICES prices it.
+    """
     provider, prices = settings.llm_provider, settings.llm_prices
 
     def price(output: Output) -> float | None:
@@ -149,14 +155,7 @@ def pricer(settings: Settings) -> Pricer:
             return None
         total = 0.0
         for model, (input_tokens, output_tokens) in output.usage.items():
-            if provider == "fake" and model not in prices:
-                if model == FAKE_MODEL_NAME:
-                    return None  # the plain fake has no price unless LLM_PRICES gives one
-                # Offline a tier's fake answers under the tier model's name: its tokens at
-                # that model's list price, so `--tiers` shows the cost side offline too.
-                cost = cost_usd(model, "", input_tokens, output_tokens)
-            else:
-                cost = cost_usd(model, provider, input_tokens, output_tokens, prices)
+            cost = cost_usd(model, provider, input_tokens, output_tokens, prices)
             if cost is None:
                 return None
             total += cost

@@ -4,8 +4,13 @@ Prices come from `genai-prices`, a maintained table shipped inside the package (
 network). A model the table does not know (a fine-tune, a local or self-hosted model)
 is priced from the `LLM_PRICES` setting (`ModelPrice`, defined with the settings and
 imported here); one known to neither gets a null cost and one warning per model, never
-an exception: tracing must not break a call. The `fake` provider (offline) costs $0
-unless `LLM_PRICES` prices it.
+an exception: tracing must not break a call.
+
+The `fake` provider (offline) follows the same rule, so `app eval` and `app traces`
+agree on the same calls: a fake that stands in for a model the table knows (a tier's
+fake in `app eval --tiers` answers as `claude-haiku-4-5`, say) is priced as that model;
+the plain fake (`fake`) has no price, so its cost is unknown, not $0, unless
+`LLM_PRICES` prices it. That unknown is expected offline: it is not warned about.
 
 The table's own calculation (Decimal arithmetic, price units) takes ~90 µs, too much
 for the calling thread of every model call, so a model's per-token rates are looked up
@@ -30,9 +35,9 @@ logger = logging.getLogger(__name__)
 _TABLE_PROVIDERS = {"openai": "openai", "anthropic": "anthropic", "google": "google"}
 #: Providers whose models no public price table can know.
 _UNPRICED_PROVIDERS = {"ollama"}
-#: The offline test double costs nothing (so `make dev` shows $0, not "unknown"),
-#: unless `LLM_PRICES` gives it a price (tests do, to check a dollar figure).
-_FREE_PROVIDERS = {"fake"}
+#: The offline test double: priced by the model name it answers under (any provider's),
+#: unknown without warning when the table does not know that name.
+_STAND_IN_PROVIDERS = {"fake"}
 
 
 #: `(provider, model)` -> `(input, output)` USD per token, `"tiered"`, or None (unknown).
@@ -65,7 +70,8 @@ def cost_usd(
     except KeyError:
         rates = _lookup(key)
     if rates is None:
-        _warn_once(key)
+        if provider not in _STAND_IN_PROVIDERS:
+            _warn_once(key)
         return None
     if isinstance(rates, tuple):
         return input_tokens * rates[0] + output_tokens * rates[1]
@@ -76,9 +82,7 @@ def _lookup(key: tuple[str, str]) -> tuple[float, float] | str | None:
     """The model's flat per-token rates from the table, cached for the process."""
     provider, model = key
     rates: tuple[float, float] | str | None = None
-    if provider in _FREE_PROVIDERS:
-        rates = (0.0, 0.0)
-    elif provider not in _UNPRICED_PROVIDERS:
+    if provider not in _UNPRICED_PROVIDERS:
         try:
             calculation = _table_price(model, provider, 1_000_000, 1_000_000)
         except LookupError:
@@ -102,7 +106,8 @@ def _lookup(key: tuple[str, str]) -> tuple[float, float] | str | None:
 
 
 def _table_price(model: str, provider: str, input_tokens: int, output_tokens: int) -> Any:
-    """`genai_prices.calc_price`, imported on first use (the table takes ~0.4 s to load)."""
+    """`genai_prices.calc_price`, imported on first use (the table takes ~0.4 s to load);
+    a provider the table does not know (the fake among them) matches by model name."""
     from genai_prices import Usage, calc_price
 
     usage = Usage(input_tokens=input_tokens, output_tokens=output_tokens)

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from ..chat import Usage
+from ..wording import plural
 
 EventKind = Literal["token", "tool_call", "tool_result", "final"]
 
@@ -81,5 +82,6 @@ def describe(event: AgentEvent) -> str:
         return f"<- {data['name']}: {data['result']}"
     if event.kind == "final":
         tokens, steps = data["usage"]["total_tokens"], data["steps"]
-        return f"{data['answer']}\n({steps} steps, {tokens} tokens, thread {data['thread_id']})"
+        counts = f"{plural(steps, 'step')}, {plural(tokens, 'token')}"
+        return f"{data['answer']}\n({counts}, thread {data['thread_id']})"
     return data.get("text", "")

@@ -25,6 +25,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from ..prompting import Prompt, load_prompts
 from ..settings import Settings
+from ..wording import plural
 from .state import AgentState
 from .tools import TOOLS
 
@@ -100,7 +101,7 @@ def build_agent(
 
     def stop(state: AgentState) -> dict[str, Any]:
         text = (
-            f"I stopped after {state['steps']} steps without reaching an answer "
+            f"I stopped after {plural(state['steps'], 'step')} without reaching an answer "
             f"(the step limit, AGENT_MAX_STEPS, is {max_steps})."
         )
         return {"messages": closing_messages(state["messages"][-1], text), "stopped": "step_limit"}

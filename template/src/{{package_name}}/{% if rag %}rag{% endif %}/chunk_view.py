@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .chunking import Chunk
+from ..wording import plural
 
 #: Background colours, cycled over chunks; light enough to read black text on.
 COLOURS = ("#cfe8ff", "#ffe0b3", "#d4f5d4", "#f3d1f4", "#fff3a6", "#d9d9ff")
@@ -113,7 +114,7 @@ dropped).</p>
 def summary(found: list[ChunkSpan], chunk_size: int, chunk_overlap: int) -> str:
     sizes = [s.size for s in found] or [0]
     return (
-        f"{len(found)} chunks; size {min(sizes)}-{max(sizes)} characters "
+        f"{plural(len(found), 'chunk')}; size {min(sizes)}-{max(sizes)} characters "
         f"(RAG_CHUNK_SIZE={chunk_size}, RAG_CHUNK_OVERLAP={chunk_overlap})"
     )
 

@@ -4,6 +4,8 @@ Each file is hashed (its bytes plus the chunking settings and the embedding's na
 an unchanged file is skipped without being read twice, a changed one has its chunks
 replaced in one transaction, and `prune` removes files that are gone from the folders
 being ingested. A file that cannot be read is reported and skipped; the rest land.
+A file of a type no loader reads is a counted skip inside a folder, but a failure when
+it was named on its own: the user asked for that file, and it did not land.
 """
 
 from __future__ import annotations
@@ -62,6 +64,11 @@ def _is_under(source: str, roots: list[str]) -> bool:
     return False
 
 
+def supported_types() -> str:
+    """`.htm, .html, .md, ...`: what the loaders read, for a message."""
+    return ", ".join(sorted(SUPPORTED_SUFFIXES))
+
+
 def ingest_file(path: Path, retriever: Retriever, known: dict[str, str]) -> FileResult:
     source = source_name(path)
     if path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -94,6 +101,7 @@ def ingest(
 ) -> list[FileResult]:
     """Ingest every file under `paths`; with `prune`, drop indexed files no longer there."""
     paths = list(paths)
+    named = {path for path in paths if not path.is_dir()}
     known = retriever.store.sources()
     results: list[FileResult] = []
     for path in walk(paths):
@@ -101,6 +109,9 @@ def ingest(
             result = FileResult(source_name(path), "failed", message="no such file")
         else:
             result = ingest_file(path, retriever, known)
+        if result.status == "skipped" and path in named:
+            message = f"{result.message}; supported: {supported_types()}"
+            result = FileResult(result.source, "failed", message=message)
         results.append(result)
         on_file(result)
     if prune:
