@@ -38,12 +38,30 @@ def _get(name: str) -> Any:
 @prompts_app.command("list")
 def list_prompts() -> None:
     """Each prompt with its version, variant, hash and description."""
-    for prompt in _library().all():
-        meta = prompt.metadata
-        typer.echo(
-            f"{prompt.name:<12} v{meta['prompt_version']:<4} {meta['prompt_variant']:<10} "
-            f"{meta['prompt_hash']}  {prompt.spec.description}"
+    for line in prompt_table(_library().all()):
+        typer.echo(line)
+
+
+def prompt_table(prompts: list[Any]) -> list[str]:
+    """A header and one row per prompt, each column as wide as its longest cell, so a long
+    name (`rewrite_query`) or version does not push its row out of line."""
+    header = ("name", "version", "variant", "hash", "description")
+    rows = [
+        (
+            prompt.name,
+            f"v{prompt.metadata['prompt_version']}",
+            prompt.metadata["prompt_variant"],
+            prompt.metadata["prompt_hash"],
+            prompt.spec.description or "",
         )
+        for prompt in prompts
+    ]
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(4)]
+    return [
+        "  ".join(cell.ljust(width) for cell, width in zip(row[:4], widths, strict=True))
+        + f"  {row[4]}".rstrip()
+        for row in [header, *rows]
+    ]
 
 
 @prompts_app.command()
