@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .chunking import Chunk
 from ..wording import plural
+from .chunking import Chunk
 
 #: Background colours, cycled over chunks; light enough to read black text on.
 COLOURS = ("#cfe8ff", "#ffe0b3", "#d4f5d4", "#f3d1f4", "#fff3a6", "#d9d9ff")
