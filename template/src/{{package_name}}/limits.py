@@ -76,7 +76,8 @@ class ModelLimiter:
         try:
             while (wait := self._token_wait()) > 0:
                 await asyncio.sleep(wait)
-            await asyncio.sleep(self._reserve_start())
+            if (wait := self._reserve_start()) > 0:
+                await asyncio.sleep(wait)
         except BaseException:
             if self._slots is not None:
                 self._slots.release()
@@ -94,7 +95,8 @@ class ModelLimiter:
         asynchronously everywhere)."""
         while (wait := self._token_wait()) > 0:
             time.sleep(wait)
-        time.sleep(self._reserve_start())
+        if (wait := self._reserve_start()) > 0:
+            time.sleep(wait)
 
     def release_sync(self, tokens: int) -> None:
         """`release` for a synchronous call: its tokens come off the budget."""
