@@ -14,6 +14,8 @@ ROOT = Path(__file__).parents[1]
 MAP = ROOT / "docs" / "architecture.md"
 #: A path in backquotes: has a folder or a file suffix, no spaces, no wildcards.
 NAMED_PATH = re.compile(r"`([\w.-]+(?:/[\w.-]+)*/?)`")
+#: Written at run time (and git-ignored): named on the map, absent from a fresh project.
+RUNTIME = (".data/", ".traces/", "evals/runs/")
 SUFFIXES = (".py", ".md", ".jsonl", ".yaml", ".yml", ".toml", ".js", ".html", ".css", ".j2")
 
 
@@ -22,7 +24,8 @@ def named_paths(text: str) -> list[str]:
     return [
         word
         for word in NAMED_PATH.findall(text)
-        if "/" in word or word.endswith(SUFFIXES) or word in {"Makefile", "Dockerfile"}
+        if ("/" in word or word.endswith(SUFFIXES) or word in {"Makefile", "Dockerfile"})
+        and not word.startswith(RUNTIME)
     ]
 
 

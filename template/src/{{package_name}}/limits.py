@@ -1,9 +1,6 @@
 """Client-side limits on model calls, so a burst waits its turn instead of collecting 429s.
 
-LangChain's `InMemoryRateLimiter` (the model's `rate_limiter=` hook) spaces requests
-per second only: it knows nothing of tokens, cannot cap calls in flight (it has no
-"call finished" hook) and polls with sleeps. `ModelLimiter` is a `BaseRateLimiter`
-too, so the model awaits it before every call that is not a cache hit, and adds:
+`ModelLimiter` holds one provider's limits for this process:
 
 - requests per minute: calls start at least `60 / rpm` seconds apart (no burst);
 - tokens per minute: a budget that refills continuously; a call starts only while the
@@ -11,27 +8,50 @@ too, so the model awaits it before every call that is not a cache hit, and adds:
   it, so heavy answers slow the next calls down;
 - concurrency: at most N calls in flight; the rest queue.
 
-The last two need the end of each call, so `limited(model, limiter)` gives the model a
-subclass whose `_agenerate`/`_astream` hold a slot and report usage. The limiter lives
-in one process: with several workers or replicas, divide the provider's limits by
-their number (see docs/scaling.md).
+Its interface is two calls around each provider call: `await acquire()` before,
+`release(tokens)` after. `limited(model, limiter)` makes a model do that: it returns the
+same model (same client, same parameters) as an instance of a subclass of the model's
+own class whose provider-call methods (`_agenerate`, `_astream`, and the sync pair) sit
+between the two. LangChain calls those methods only after a response-cache miss, so a
+cache hit waits for nothing and counts for nothing.
+
+Why a subclass rather than LangChain's hooks or a wrapper:
+- the model's `rate_limiter=` hook is awaited before a call but has no "call finished"
+  hook, so it cannot release a concurrency slot or count the tokens a call used;
+- a callback handler's `on_llm_end` is not called when the caller is cancelled (a
+  client that hangs up) while the call runs, so a slot released there would be lost
+  for good; it is also called for cache hits, which took no slot;
+- a wrapper model would have to forward the provider's own `bind_tools`,
+  `with_structured_output` (e.g. OpenAI's JSON-schema mode), cache key and tracing
+  parameters, and would no longer be a `ChatOpenAI` to code that checks.
+A subclass keeps all of that by inheritance, and a `try`/`finally` around the call
+releases the slot whatever happens.
+
+The limiter lives in one process: with several workers or replicas, divide the
+provider's limits by their number (see docs/scaling.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any, TypeVar
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from langchain_core.rate_limiters import BaseRateLimiter
+from pydantic import Field
 
 Model = TypeVar("Model", bound=BaseChatModel)
 
+#: The methods through which LangChain's chat models reach the provider.
+PROVIDER_CALLS = ("_agenerate", "_astream", "_generate", "_stream")
 
-class ModelLimiter(BaseRateLimiter):
+
+class ModelLimiter:
+    """One provider's limits: `await acquire()` before a call, `release(tokens)` after."""
+
     def __init__(
         self,
         requests_per_minute: float | None = None,
@@ -48,6 +68,40 @@ class ModelLimiter(BaseRateLimiter):
         self._budget_at = clock()
         self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency else None
 
+    async def acquire(self) -> None:
+        """Wait for a free slot, then for a positive token budget, then for the next
+        request start. Cancelled while waiting, it gives the slot back."""
+        if self._slots is not None:
+            await self._slots.acquire()
+        try:
+            while (wait := self._token_wait()) > 0:
+                await asyncio.sleep(wait)
+            if (wait := self._reserve_start()) > 0:
+                await asyncio.sleep(wait)
+        except BaseException:
+            if self._slots is not None:
+                self._slots.release()
+            raise
+
+    def release(self, tokens: int) -> None:
+        """The call is over: give its slot back and take its tokens off the budget."""
+        if self._slots is not None:
+            self._slots.release()
+        self._spend(tokens)
+
+    def acquire_sync(self) -> None:
+        """`acquire` for a synchronous call (`invoke`, `stream`): the token budget and the
+        request spacing, but no slot (the slots are asyncio's; the app calls models
+        asynchronously everywhere)."""
+        while (wait := self._token_wait()) > 0:
+            time.sleep(wait)
+        if (wait := self._reserve_start()) > 0:
+            time.sleep(wait)
+
+    def release_sync(self, tokens: int) -> None:
+        """`release` for a synchronous call: its tokens come off the budget."""
+        self._spend(tokens)
+
     def _token_wait(self) -> float:
         """Seconds until the token budget is positive again (0: it is now)."""
         if not self.tokens_per_minute:
@@ -59,84 +113,92 @@ class ModelLimiter(BaseRateLimiter):
         return 0.0 if self._budget > 0 else (1 - self._budget) / rate
 
     def _reserve_start(self) -> float:
-        """Book the next request slot; returns how long to wait for it."""
+        """Book the next request start; returns how long to wait for it."""
         now = self._clock()
         start = max(now, self._next_start)
         self._next_start = start + self.interval_s
         return start - now
 
-    def acquire(self, *, blocking: bool = True) -> bool:
-        while (wait := self._token_wait()) > 0:
-            if not blocking:
-                return False
-            time.sleep(wait)
-        if not blocking and self._next_start > self._clock():
-            return False
-        time.sleep(self._reserve_start())
-        return True
-
-    async def aacquire(self, *, blocking: bool = True) -> bool:
-        while (wait := self._token_wait()) > 0:
-            if not blocking:
-                return False
-            await asyncio.sleep(wait)
-        if not blocking and self._next_start > self._clock():
-            return False
-        await asyncio.sleep(self._reserve_start())
-        return True
-
-    def spend(self, tokens: int) -> None:
+    def _spend(self, tokens: int) -> None:
         """Take a finished call's tokens off the budget (it may go negative)."""
         if self.tokens_per_minute:
             self._token_wait()  # refill up to now first
             self._budget -= tokens
 
 
-def _tokens(message: Any) -> int:
+def used_tokens(message: Any) -> int:
+    """The tokens a reply (or a streamed chunk of one) reports having used; 0 if none."""
     usage = getattr(message, "usage_metadata", None) or {}
     return int(usage.get("total_tokens", 0))
 
 
-class _Limited:
-    """Mixed in before the provider's class: holds a concurrency slot around each call."""
-
-    rate_limiter: BaseRateLimiter | None
-
-    async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
-        limiter = self.rate_limiter
-        assert isinstance(limiter, ModelLimiter)
-        if limiter._slots is None:
-            result = await super()._agenerate(*args, **kwargs)  # type: ignore[misc]
-        else:
-            async with limiter._slots:
-                result = await super()._agenerate(*args, **kwargs)  # type: ignore[misc]
-        limiter.spend(sum(_tokens(g.message) for g in result.generations))
-        return result
-
-    async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
-        limiter = self.rate_limiter
-        assert isinstance(limiter, ModelLimiter)
-        tokens = 0
-        if limiter._slots is not None:
-            await limiter._slots.acquire()
-        try:
-            async for chunk in super()._astream(*args, **kwargs):  # type: ignore[misc]
-                tokens += _tokens(chunk.message)
-                yield chunk
-        finally:
-            if limiter._slots is not None:
-                limiter._slots.release()
-            limiter.spend(tokens)
-
-
-_limited_classes: dict[type, type] = {}
-
-
 def limited(model: Model, limiter: ModelLimiter) -> Model:
-    """The same model (same client, same parameters) with `limiter` applied to its calls."""
-    cls = type(model)
-    if cls not in _limited_classes:
-        _limited_classes[cls] = type(f"Limited{cls.__name__}", (_Limited, cls), {})
-    copy = model.model_copy(update={"rate_limiter": limiter})
-    copy.__class__ = _limited_classes[cls]
+    """The same model (same client, same parameters) with `limiter` around its calls.
+
+    A copy of `model` whose class becomes `limited_class(type(model))`: copying keeps the
+    provider client the model already built, which building a new instance would not.
+    """
+    copy = model.model_copy()
+    copy.__class__ = limited_class(type(model))
+    copy.limiter = limiter  # type: ignore[attr-defined]
     return copy
+
+
+@functools.cache
+def limited_class(model_class: type[Model]) -> type[Model]:
+    """`model_class` with its provider calls between `limiter.acquire()` and
+    `limiter.release(tokens)`; made once per class. It keeps the class's name, so traces
+    and LangChain's cache key read as they do without limits."""
+
+    class Limited(model_class):  # type: ignore[valid-type,misc]
+        limiter: ModelLimiter = Field(exclude=True)  # set by `limited()`
+
+        async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            await self.limiter.acquire()
+            tokens = 0
+            try:
+                result = await super()._agenerate(*args, **kwargs)
+                tokens = sum(used_tokens(generation.message) for generation in result.generations)
+                return result
+            finally:
+                self.limiter.release(tokens)
+
+        async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
+            await self.limiter.acquire()
+            tokens = 0
+            try:
+                async for chunk in super()._astream(*args, **kwargs):
+                    tokens += used_tokens(chunk.message)
+                    yield chunk
+            finally:
+                self.limiter.release(tokens)
+
+        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+            self.limiter.acquire_sync()
+            tokens = 0
+            try:
+                result = super()._generate(*args, **kwargs)
+                tokens = sum(used_tokens(generation.message) for generation in result.generations)
+                return result
+            finally:
+                self.limiter.release_sync(tokens)
+
+        def _stream(self, *args: Any, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+            self.limiter.acquire_sync()
+            tokens = 0
+            try:
+                for chunk in super()._stream(*args, **kwargs):
+                    tokens += used_tokens(chunk.message)
+                    yield chunk
+            finally:
+                self.limiter.release_sync(tokens)
+
+    # A method the class leaves to LangChain's default stays that default: an async call
+    # then runs the class's own sync method in a thread (limited there, once), and
+    # LangChain still sees which ways of calling the class really implements.
+    for name in PROVIDER_CALLS:
+        if getattr(model_class, name) is getattr(BaseChatModel, name):
+            setattr(Limited, name, getattr(BaseChatModel, name))
+    Limited.__name__ = model_class.__name__
+    Limited.__qualname__ = model_class.__qualname__
+    return Limited

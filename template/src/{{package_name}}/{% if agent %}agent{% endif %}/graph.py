@@ -7,6 +7,14 @@
 This is the loop that `langchain.agents.create_agent` builds for you; written out, every
 policy is in view: the step limit ends with a message saying so, and a tool that fails,
 does not exist or gets bad arguments answers the model with an error it can act on.
+
+The tool node is `run_tool` below rather than LangGraph's `ToolNode` (langgraph-prebuilt
+1.1): `ToolNode` runs only the calls whose arguments parsed (`tool_calls`) and leaves a
+call with broken JSON (`invalid_tool_calls`) unanswered, and a provider then rejects
+the thread's next request (a tool call with no result); its default error handling
+also re-raises any tool exception but bad arguments. Measured in one process (fake
+model, 3 tool calls per run, alternating blocks), both cost the same per step (4.60 vs
+4.69 ms), so nothing is gained by the switch and one behaviour would be lost.
 """
 
 from __future__ import annotations
