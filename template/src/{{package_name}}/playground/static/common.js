@@ -91,6 +91,11 @@ function showNotice(message) {
 }
 
 const formatMs = (ms) => (ms < 10000 ? `${ms.toFixed(0)} ms` : `${(ms / 1000).toFixed(2)} s`);
+// `1 span`, `2 spans`: a count and its noun, as the CLI's wording.plural writes them.
+function plural(count, noun) {
+  return `${count} ${count === 1 ? noun : `${noun}s`}`;
+}
+
 function formatCost(usd, unpriced = 0) {
   if (usd === null || usd === undefined) return unpriced ? "unknown (no price for this model)" : "-";
   return `$${usd.toFixed(6)}${unpriced ? " + unpriced calls" : ""}`;

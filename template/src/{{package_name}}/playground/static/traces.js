@@ -61,8 +61,8 @@ async function showTrace(traceId) {
   $("trace").hidden = false;
   $("trace-title").textContent = `${trace.name} (${trace.trace_id})`;
   $("trace-summary").textContent =
-    `${trace.started} UTC - ${formatMs(trace.duration_ms)} - ${trace.span_count} spans - ` +
-    `${trace.calls} model calls - ${trace.input_tokens + trace.output_tokens} tokens - ` +
+    `${trace.started} UTC - ${formatMs(trace.duration_ms)} - ${plural(trace.span_count, "span")} - ` +
+    `${plural(trace.calls, "model call")} - ${plural(trace.input_tokens + trace.output_tokens, "token")} - ` +
     `cost ${formatCost(trace.cost_usd, trace.unpriced)}` +
     (trace.complete ? "" : " - still being written: reload for the rest");
   const total = Math.max(trace.duration_ms, 0.001);
