@@ -152,6 +152,7 @@ function exampleQuestions() {
   if (config.agent) examples.push({ question: "What time is it?", mode: "agent" });
   examples.push({ question: "What can you do?", mode: "chat" });
   examples.push({ question: "Hello!", mode: "chat" });
+  examples.push({ question: "What is retrieval-augmented generation?", mode: "chat" });
   return examples.slice(0, 3);
 }
 
