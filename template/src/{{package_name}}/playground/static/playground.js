@@ -144,11 +144,13 @@ function describeModel() {
 
 // Questions that work offline too: the fake model answers them as a real one would
 // (src/.../demo_replies.py), so the page shows the same thing with or without a key.
+// The ones about the sample documents only once some documents are indexed.
 function exampleQuestions() {
+  const documents = config.rag && config.indexed_chunks !== 0;
   const examples = [];
-  if (config.rag) examples.push({ question: "What is the wifi network called?", mode: "chat" });
+  if (documents) examples.push({ question: "What is the wifi network called?", mode: "chat" });
   if (config.agent) examples.push({ question: "What is 17 * 23?", mode: "agent" });
-  if (config.rag) examples.push({ question: "Can I pay fees with cash?", mode: "chat" });
+  if (documents) examples.push({ question: "Can I pay fees with cash?", mode: "chat" });
   if (config.agent) examples.push({ question: "What time is it?", mode: "agent" });
   examples.push({ question: "What can you do?", mode: "chat" });
   examples.push({ question: "Hello!", mode: "chat" });
@@ -162,9 +164,11 @@ function showWelcome() {
     ["Model", fake ? `${describeModel()}: no key, no network, the same answer every time (LLM_PROVIDER=fake)` : describeModel()],
     [
       "Documents (RAG)",
-      config.rag
-        ? "answers are grounded in the documents indexed, and cite them; the examples use the sample documents (app ingest data/sample, or the upload box)"
-        : "off: answers come from the model alone",
+      !config.rag
+        ? "off: answers come from the model alone"
+        : config.indexed_chunks === 0
+          ? "on, but nothing is indexed yet: run app ingest data/sample (the sample documents), or upload a file"
+          : "on: answers are grounded in the documents indexed, and cite the ones they use",
     ],
     [
       "Agent",
