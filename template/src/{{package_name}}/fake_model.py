@@ -54,7 +54,8 @@ class FakeRequest:
 
 
 class FakeChatModel(BaseChatModel):
-    """Replies from `script` in order, then from `default_reply(messages)`."""
+    """Replies from `script` in order, then from `respond(request)` when it is set, else
+    from `default_reply(messages)`."""
 
     #: `Reply` items; typed `Any` so pydantic keeps exceptions as they are.
     script: list[Any] = Field(default_factory=list)
