@@ -102,9 +102,12 @@ class _Limited:
 
     rate_limiter: BaseRateLimiter | None
 
-    async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+    async def _agenerate(self, *args: Any, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        # `run_manager` by name: LangChain passes it only to an `_agenerate` that names it,
+        # and the model needs it (its callbacks, the call's metadata).
         limiter = self.rate_limiter
         assert isinstance(limiter, ModelLimiter)
+        kwargs["run_manager"] = run_manager
         if limiter._slots is None:
             result = await super()._agenerate(*args, **kwargs)  # type: ignore[misc]
         else:
