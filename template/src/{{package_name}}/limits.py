@@ -155,7 +155,9 @@ def limited_class(model_class: type[Model]) -> type[Model]:
 
         # `run_manager` by name: LangChain hands it (the call's callbacks and metadata)
         # only to a `_generate`/`_agenerate` whose signature names it.
-        async def _agenerate(self, *args: Any, run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        async def _agenerate(
+            self, *args: Any, run_manager: Any = None, **kwargs: Any
+        ) -> ChatResult:
             await self.limiter.acquire()
             tokens = 0
             try:
