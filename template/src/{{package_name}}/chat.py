@@ -7,6 +7,7 @@ are in `prompts/chat.prompt.md`, not here.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
@@ -70,6 +71,29 @@ class Context:
     passages: list[Passage] = field(default_factory=list)
 
 
+#: A citation in an answer: `[2]`, or several numbers in one bracket, `[1, 3]`.
+CITATION = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+
+
+def cited_numbers(answer: str) -> set[int]:
+    return {int(n) for group in CITATION.findall(answer) for n in group.split(",")}
+
+
+def cited_context(context: Context, answer: str) -> Context:
+    """Only the passages `answer` cites as `[n]`: the ones that grounded it.
+
+    Retrieval always returns its top k, relevant or not ("hello" gets four passages), and
+    a score cannot tell them apart: hybrid search ranks by reciprocal rank, which has no
+    absolute scale, and a similarity floor would differ per embedding model. The model
+    read the passages and was asked to cite what it used, so its citations are the
+    rule; an answer that cites nothing shows no sources.
+    """
+    numbers = cited_numbers(answer)
+    passages = [passage for passage in context.passages if passage.number in numbers]
+    sources = list(dict.fromkeys(passage.source for passage in passages))
+    return Context(context.text, sources, passages)
+
+
 #: Finds context for a question; the seam where RAG plugs into the chain.
 ContextFinder = Callable[[str], Awaitable[Context]]
 
@@ -79,8 +103,9 @@ class ChatAnswer:
     text: str
     model: str
     usage: Usage = field(default_factory=Usage)
+    #: The paths of the passages the answer cites (see `cited_context`).
     sources: list[str] = field(default_factory=list)
-    #: The passages the answer was grounded in, in the prompt's order and numbering.
+    #: The passages the answer cites, as the prompt showed them: its order and numbering.
     passages: list[Passage] = field(default_factory=list)
     #: The prompt's name, version, hash and variant, as sent with the model call.
     prompt: dict[str, str] = field(default_factory=dict)
@@ -91,6 +116,8 @@ def prompt_variables(question: str, context: Context | None) -> dict[str, Any]:
 
 
 def to_answer(reply: AIMessage, prompt: Prompt, context: Context | None) -> ChatAnswer:
+    if context is not None:
+        context = cited_context(context, reply.text)
     return ChatAnswer(
         text=reply.text,
         model=str(reply.response_metadata.get("model_name", "")),

@@ -1,4 +1,8 @@
-"""How every command of the app's CLI reports bad input: one line on stderr, exit 1."""
+"""How every command of the app's CLI reports bad input: one line on stderr, exit 1.
+
+A service that is down (the RAG store's PostgreSQL: `unavailable.ServiceUnavailableError`)
+is reported the same way, its message saying what to start, never as a traceback.
+"""
 
 from __future__ import annotations
 

@@ -3,7 +3,10 @@
 LangChain's own fakes cannot bind tools; this one can, so agent tests run offline too.
 Give it a script of replies (text, full `AIMessage`s with tool calls, or exceptions to
 raise) and an optional delay; with no script it answers with a fixed echo of the
-question, so the same input always gives the same output.
+question, so the same input always gives the same output. `respond` replaces the echo
+with a function that sees the whole request (the tools bound, the call's metadata):
+the app's configured fake uses `demo_replies.demo_reply`, which calls the agent's tools
+and answers structured prompts, so the README's examples do offline what they say.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
@@ -35,12 +39,29 @@ def echo_reply(messages: Sequence[BaseMessage]) -> str:
     return f"(fake model) You said: {question}"
 
 
+@dataclass(frozen=True)
+class FakeRequest:
+    """One call as the fake received it, for a `respond` function."""
+
+    messages: list[BaseMessage]
+    #: The tools bound with `bind_tools`, as OpenAI tool schemas (`{"function": {...}}`).
+    tools: list[dict[str, Any]]
+    #: The call's metadata (the prompt's name, version, and `output_schema` for JSON).
+    metadata: Mapping[str, Any]
+
+    def tool_names(self) -> list[str]:
+        return [tool["function"]["name"] for tool in self.tools]
+
+
 class FakeChatModel(BaseChatModel):
-    """Replies from `script` in order, then from `default_reply(messages)`."""
+    """Replies from `script` in order, then from `respond(request)` when it is set, else
+    from `default_reply(messages)`."""
 
     #: `Reply` items; typed `Any` so pydantic keeps exceptions as they are.
     script: list[Any] = Field(default_factory=list)
-    default_reply: Callable[[Sequence[BaseMessage]], str] = echo_reply
+    default_reply: Callable[[Sequence[BaseMessage]], Reply] = echo_reply
+    #: When set, answers instead of `default_reply`, seeing the tools and metadata too.
+    respond: Callable[[FakeRequest], Reply] | None = None
     delay_s: float = 0.0
     model_name: str = "fake"
     #: Every list of messages the model received, oldest first: tests assert on it.
@@ -60,7 +81,11 @@ class FakeChatModel(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         """What makes two fakes answer differently: part of LangChain's cache key."""
-        return {"model_name": self.model_name, "script": [repr(r) for r in self.script]}
+        return {
+            "model_name": self.model_name,
+            "script": [repr(r) for r in self.script],
+            "respond": getattr(self.respond, "__qualname__", None),
+        }
 
     def bind_tools(
         self,
@@ -72,11 +97,19 @@ class FakeChatModel(BaseChatModel):
         """Accept tools like a real model; which tool to call is up to the script."""
         return self.bind(tools=[convert_to_openai_tool(tool) for tool in tools], **kwargs)
 
-    def _next_reply(self, messages: list[BaseMessage]) -> AIMessage:
+    def _next_reply(
+        self,
+        messages: list[BaseMessage],
+        run_manager: CallbackManagerForLLMRun | AsyncCallbackManagerForLLMRun | None,
+        kwargs: dict[str, Any],
+    ) -> AIMessage:
         self.calls.append(list(messages))
         if self._position < len(self.script):
             reply = self.script[self._position]
             self._position += 1
+        elif self.respond is not None:
+            metadata = run_manager.metadata if run_manager else {}
+            reply = self.respond(FakeRequest(list(messages), kwargs.get("tools", []), metadata))
         else:
             reply = self.default_reply(messages)
         if isinstance(reply, BaseException):
@@ -106,7 +139,9 @@ class FakeChatModel(BaseChatModel):
     ) -> ChatResult:
         if self.delay_s:
             time.sleep(self.delay_s)
-        return ChatResult(generations=[ChatGeneration(message=self._next_reply(messages))])
+        return ChatResult(
+            generations=[ChatGeneration(message=self._next_reply(messages, run_manager, kwargs))]
+        )
 
     async def _agenerate(
         self,
@@ -117,7 +152,9 @@ class FakeChatModel(BaseChatModel):
     ) -> ChatResult:
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        return ChatResult(generations=[ChatGeneration(message=self._next_reply(messages))])
+        return ChatResult(
+            generations=[ChatGeneration(message=self._next_reply(messages, run_manager, kwargs))]
+        )
 
     def _chunks(self, message: AIMessage) -> Iterator[ChatGenerationChunk]:
         """The answer word by word; usage and finish reason ride on the last chunk."""
@@ -148,7 +185,7 @@ class FakeChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         if self.delay_s:
             time.sleep(self.delay_s)
-        for chunk in self._chunks(self._next_reply(messages)):
+        for chunk in self._chunks(self._next_reply(messages, run_manager, kwargs)):
             if run_manager and chunk.message.content:
                 run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk
@@ -162,7 +199,7 @@ class FakeChatModel(BaseChatModel):
     ) -> AsyncIterator[ChatGenerationChunk]:
         if self.delay_s:
             await asyncio.sleep(self.delay_s)
-        for chunk in self._chunks(self._next_reply(messages)):
+        for chunk in self._chunks(self._next_reply(messages, run_manager, kwargs)):
             if run_manager and chunk.message.content:
                 await run_manager.on_llm_new_token(chunk.text, chunk=chunk)
             yield chunk

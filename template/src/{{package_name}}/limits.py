@@ -153,11 +153,15 @@ def limited_class(model_class: type[Model]) -> type[Model]:
     class Limited(model_class):  # type: ignore[valid-type,misc]
         limiter: ModelLimiter = Field(exclude=True)  # set by `limited()`
 
-        async def _agenerate(self, *args: Any, **kwargs: Any) -> ChatResult:
+        # `run_manager` by name: LangChain hands it (the call's callbacks and metadata)
+        # only to a `_generate`/`_agenerate` whose signature names it.
+        async def _agenerate(
+            self, *args: Any, run_manager: Any = None, **kwargs: Any
+        ) -> ChatResult:
             await self.limiter.acquire()
             tokens = 0
             try:
-                result = await super()._agenerate(*args, **kwargs)
+                result = await super()._agenerate(*args, run_manager=run_manager, **kwargs)
                 tokens = sum(used_tokens(generation.message) for generation in result.generations)
                 return result
             finally:
@@ -173,11 +177,11 @@ def limited_class(model_class: type[Model]) -> type[Model]:
             finally:
                 self.limiter.release(tokens)
 
-        def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
+        def _generate(self, *args: Any, run_manager: Any = None, **kwargs: Any) -> ChatResult:
             self.limiter.acquire_sync()
             tokens = 0
             try:
-                result = super()._generate(*args, **kwargs)
+                result = super()._generate(*args, run_manager=run_manager, **kwargs)
                 tokens = sum(used_tokens(generation.message) for generation in result.generations)
                 return result
             finally:

@@ -12,6 +12,7 @@ from typing import cast
 from langchain_core.language_models import BaseChatModel
 
 from . import provider
+from .demo_replies import demo_reply
 from .fake_model import FakeChatModel
 from .limits import ModelLimiter, limited
 from .prompting import Prompt
@@ -85,7 +86,7 @@ def build_chat_model(settings: Settings, levers: CallLevers | None = None) -> Ba
     """The configured model; with LLM_FALLBACK_MODEL, that model behind it as a fallback."""
     levers = levers or CallLevers()
     if settings.llm_provider == "fake":
-        fake = FakeChatModel(delay_s=settings.fake_latency_ms / 1000)
+        fake = FakeChatModel(delay_s=settings.fake_latency_ms / 1000, respond=demo_reply)
         return levers.apply(fake, settings)
     primary = levers.apply(provider.build_provider_model(settings), settings)
     if not settings.llm_fallback_model:

@@ -59,6 +59,9 @@ class PromptSpec(Strict):
     name: str = Field(pattern=r"^[a-z][a-z0-9_-]*$")
     version: str | int
     description: str = ""
+    #: Run by the app itself (the agent's turn, the eval judges, the query rewriter), not
+    #: by people: the playground lists it apart and never opens on it.
+    internal: bool = False
     model: ModelOverrides = ModelOverrides()
     input: dict[str, InputVariable] = {}
     output: OutputSpec = OutputSpec()

@@ -77,7 +77,11 @@ async def ask_structured(
     if schema is None:
         raise StructuredOutputError(f"prompt {prompt.name!r} declares no output schema")
     messages = prompt.messages(variables)
-    reply = await model.ainvoke(messages, config=call_config(prompt))
+    # The schema rides in the call's metadata too: a model that can honour it (the offline
+    # demo fake) reads it there; providers never see metadata.
+    config = call_config(prompt)
+    config["metadata"] = {**config["metadata"], "output_schema": schema}
+    reply = await model.ainvoke(messages, config=config)
     try:
         return parse_json(reply.text, schema)
     except ValueError as first_error:
@@ -85,7 +89,7 @@ async def ask_structured(
             f"Your answer was invalid: {first_error}. Reply again with only the JSON, "
             "valid against the schema."
         )
-        retry = await model.ainvoke([*messages, reply, feedback], config=call_config(prompt))
+        retry = await model.ainvoke([*messages, reply, feedback], config=config)
         try:
             return parse_json(retry.text, schema)
         except ValueError as error:

@@ -4,6 +4,10 @@
 (SQLite + numpy, no server), `pgvector` -> `pgvector_store.py` (PostgreSQL). A store
 replaces a source's chunks in one transaction, so a crash or a bad file never leaves a
 document half-indexed.
+
+A store whose server cannot be reached raises `StoreUnavailableError`, on any call: the
+API answers it with 503, the CLI with one line, and the retriever tries to open the store
+again on its next use, so the app recovers once the server is back.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from ..settings import Settings
+from ..unavailable import ServiceUnavailableError
 from .chunking import Chunk
 
 #: Equality on metadata keys, e.g. `{"source": "docs/faq.md"}`; all must hold.
@@ -50,6 +55,10 @@ def informative(words: list[str], shares: Mapping[str, float]) -> list[str]:
 
 class EmbeddingMismatchError(RuntimeError):
     """The store holds vectors of another embedding; mixing them would give nonsense."""
+
+
+class StoreUnavailableError(ServiceUnavailableError):
+    """The store's server (PostgreSQL) cannot be reached; the message says what to do."""
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ the app (every route here is then a 404).
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter, FastAPI, HTTPException, Query, Request
@@ -19,7 +20,8 @@ from pydantic import BaseModel
 from ...playground import STATIC_DIR
 from ...tracing import query
 from ...tracing.formatting import format_time
-from ..deps import SettingsDep
+from ..deps import SettingsDep, StateDep
+from ..state import AppState
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,13 +52,29 @@ class PlaygroundConfig(BaseModel):
     #: Whether spans go to the local store, so answers can link to their trace.
     tracing: bool
     max_message_chars: int
+    #: Chunks in the RAG store; None without RAG or when the store does not answer.
+    indexed_chunks: int | None = None
+
+
+async def indexed_chunks(state: AppState) -> int | None:
+    """How many chunks the RAG store holds: the page leaves out the example questions
+    that need documents while there are none. A store that fails is None, not an error:
+    the page still starts, and /health/ready says what is wrong."""
+    retriever = getattr(state, "retriever", None)  # only RAG apps have one
+    if retriever is None:
+        return None
+    try:
+        return await asyncio.to_thread(retriever.store.count)
+    except Exception:
+        return None
 
 
 @router.get("/playground/config")
-def config(request: Request, settings: SettingsDep) -> PlaygroundConfig:
+async def config(request: Request, settings: SettingsDep, state: StateDep) -> PlaygroundConfig:
     """What the page should show, read from the endpoints this app actually has."""
     paths = request.app.openapi()["paths"]  # built once, then cached by FastAPI
     return PlaygroundConfig(
+        indexed_chunks=await indexed_chunks(state),
         project=request.app.title,
         provider=settings.llm_provider,
         model=settings.llm_model,

@@ -1,7 +1,8 @@
 """GET /prompts and POST /prompts/{name}/run: the prompt files, and one run of a prompt.
 
 The playground's prompt picker lists every prompt file (each version and variant, with
-the variables it declares) and runs the one picked with the variables filled in; any
+the variables it declares; the app's own, `internal: true`, apart) and runs the one
+picked with the variables filled in; any
 client can do the same, e.g. to try a variant before switching PROMPT_VARIANTS to it.
 """
 
@@ -17,7 +18,13 @@ from pydantic import BaseModel, Field
 
 from ...chat import Usage
 from ...models import model_for_prompt
-from ...prompting import Prompt, PromptError, ThoughtAnswer, run_prompt
+from ...prompting import (
+    Prompt,
+    PromptError,
+    StructuredOutputError,
+    ThoughtAnswer,
+    run_prompt,
+)
 from ...tracing.budget import BudgetExceededError
 from ...usage import count_usage
 from ..deps import BudgetChecked, PromptModelsDep, PromptsDep, StateDep
@@ -42,6 +49,7 @@ class PromptFile(BaseModel):
     hash: str
     description: str
     output: str = Field(description="text, json or thought_answer")
+    internal: bool = Field(description="Run by the app itself (`internal: true`), not by people.")
     variables: list[PromptVariable]
 
 
@@ -68,6 +76,7 @@ def describe(prompt: Prompt, active: bool) -> PromptFile:
         hash=prompt.content_hash,
         description=spec.description.strip(),
         output=spec.output.format,
+        internal=spec.internal,
         variables=[
             PromptVariable(name=name, **variable.model_dump())
             for name, variable in spec.input.items()
@@ -107,7 +116,7 @@ async def run(
             output = await run_prompt(model, prompt, prompt.variables(body.variables))
     except PromptError as error:
         raise HTTPException(422, str(error)) from error
-    except (BudgetExceededError, ModelError):
+    except (BudgetExceededError, ModelError, StructuredOutputError):
         raise  # the app's handlers: 429 for a budget, 502/503/504/413 (api/errors.py)
     except Exception as error:  # the model's output was unusable: say which way
         raise HTTPException(502, f"{type(error).__name__}: {error}") from error

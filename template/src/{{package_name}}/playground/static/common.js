@@ -32,6 +32,8 @@ function explain(message, retryAfter = null) {
       "The model provider refused the app's key (check the provider's API key setting)",
     ],
     [/rate.?limit|\b429\b|too many requests/i, "Rate limited by the model provider"],
+    // Before "cannot be reached": a 502 whose model did answer, in the wrong shape.
+    [/^502 the model answered, but not in the prompt's output format/, "The model's answer was unusable"],
     [/connect|timed? ?out|timeout|unavailable|unreachable|\b50[234]\b/i, "The model cannot be reached"],
   ];
   const kind = kinds.find(([pattern]) => pattern.test(message));

@@ -9,6 +9,7 @@ const history = []; // the chat so far, sent with each /chat/stream request
 let threadId = null; // the agent's conversation
 
 function addMessage(role, text) {
+  $("welcome").hidden = true; // the empty state goes with the first message
   const item = element("li", role);
   item.append(element("div", "text", text));
   $("messages").append(item);
@@ -133,6 +134,65 @@ async function ask(question) {
   if (final.passages && final.passages.length) addSources(item, final.passages);
 }
 
+// --- The empty state: what the app is set up for, and questions to try ----------------
+
+// The offline fake (LLM_PROVIDER=fake) answers in place of the configured model.
+function describeModel() {
+  if (config.provider === "fake") return `the offline fake model, standing in for ${config.model}`;
+  return `${config.model} (${config.provider})`;
+}
+
+// Questions that work offline too: the fake model answers them as a real one would
+// (src/.../demo_replies.py), so the page shows the same thing with or without a key.
+// The ones about the sample documents only once some documents are indexed.
+function exampleQuestions() {
+  const documents = config.rag && config.indexed_chunks !== 0;
+  const examples = [];
+  if (documents) examples.push({ question: "What is the wifi network called?", mode: "chat" });
+  if (config.agent) examples.push({ question: "What is 17 * 23?", mode: "agent" });
+  if (documents) examples.push({ question: "Can I pay fees with cash?", mode: "chat" });
+  if (config.agent) examples.push({ question: "What time is it?", mode: "agent" });
+  examples.push({ question: "What can you do?", mode: "chat" });
+  examples.push({ question: "Hello!", mode: "chat" });
+  examples.push({ question: "What is retrieval-augmented generation?", mode: "chat" });
+  return examples.slice(0, 3);
+}
+
+function showWelcome() {
+  const fake = config.provider === "fake";
+  const setup = [
+    ["Model", fake ? `${describeModel()}: no key, no network, the same answer every time (LLM_PROVIDER=fake)` : describeModel()],
+    [
+      "Documents (RAG)",
+      !config.rag
+        ? "off: answers come from the model alone"
+        : config.indexed_chunks === 0
+          ? "on, but nothing is indexed yet: run app ingest data/sample (the sample documents), or upload a file"
+          : "on: answers are grounded in the documents indexed, and cite the ones they use",
+    ],
+    [
+      "Agent",
+      config.agent ? 'on: pick "the agent" to let the model call tools (a calculator, the clock' + (config.rag ? ", a document search)" : ")") : "off: one model call per answer",
+    ],
+  ];
+  const list = $("setup");
+  for (const [name, value] of setup) list.append(element("dt", "", name), element("dd", "", value));
+  for (const { question, mode } of exampleQuestions()) {
+    const button = element("button", "example", question);
+    button.type = "button";
+    button.dataset.mode = mode;
+    button.addEventListener("click", () => {
+      if (config.agent) document.querySelector(`input[name=mode][value=${mode}]`).checked = true;
+      ask(question);
+    });
+    const entry = element("li");
+    entry.append(button);
+    if (config.agent) entry.append(element("span", "mode", mode === "agent" ? "(agent)" : "(chat)"));
+    $("examples").append(entry);
+  }
+  $("welcome").hidden = false;
+}
+
 // --- Prompts ------------------------------------------------------------------------
 
 function pickedPrompt() {
@@ -141,7 +201,8 @@ function pickedPrompt() {
 
 function showPromptForm() {
   const prompt = pickedPrompt();
-  $("prompt-description").textContent = prompt ? prompt.description : "";
+  const note = prompt && prompt.internal ? "Used by the app itself (internal: true). " : "";
+  $("prompt-description").textContent = prompt ? note + prompt.description : "";
   const box = $("prompt-vars");
   box.replaceChildren();
   for (const variable of prompt ? prompt.variables : []) {
@@ -202,13 +263,23 @@ async function runPrompt() {
   }
 }
 
+// Prompts meant for people first, and the picker opens on the first of them; the ones
+// the app runs itself (`internal: true`: the agent's turn, the judges...) in a group below.
 async function loadPrompts() {
   prompts = await (await call("/prompts")).json();
-  const select = $("prompt-select");
+  const forPeople = element("optgroup");
+  forPeople.label = "Prompts to try";
+  const internal = element("optgroup");
+  internal.label = "Used by the app itself";
   prompts.forEach((p, index) => {
     const variant = p.variant === "default" ? "" : ` (${p.variant})`;
-    select.append(new Option(`${p.name} v${p.version}${variant}${p.active ? "" : " - inactive"}`, index));
+    const label = `${p.name} v${p.version}${variant}${p.active ? "" : " - inactive"}`;
+    (p.internal ? internal : forPeople).append(new Option(label, index));
   });
+  const select = $("prompt-select");
+  for (const group of [forPeople, internal]) if (group.children.length) select.append(group);
+  const first = forPeople.querySelector("option") || internal.querySelector("option");
+  if (first) select.value = first.value;
   showPromptForm();
 }
 
@@ -264,9 +335,10 @@ async function start() {
     config = await (await call("/playground/config")).json();
     document.title = `${config.project} playground`;
     $("title").textContent = config.project;
-    $("model").textContent = `${config.provider}:${config.model}`;
+    $("model").textContent = config.provider === "fake" ? describeModel() : `${config.provider}:${config.model}`;
     $("mode-box").hidden = !config.agent;
     $("upload-panel").hidden = !config.rag;
+    if (!$("messages").children.length) showWelcome();
     await loadPrompts();
     document.body.dataset.ready = "true";
   } catch (error) {
