@@ -169,12 +169,24 @@ ProjectArgument = Annotated[Path, typer.Argument(help="The generated project.")]
 
 
 def _report(report: Any, *, dry_run: bool = False) -> None:
-    """Print what an update changed and what needs a hand; exit 1 on a conflict."""
+    """Print what an update changed and what needs a hand; exit 1 if anything does."""
     verb = "would change" if dry_run else "changed"
     typer.echo(f"template {report.from_version} -> {report.to_version}")
     typer.echo(f"{len(report.changed)} file(s) {verb}" + (":" if report.changed else ""))
     for path in report.changed:
         typer.echo(f"  {path}")
+    if report.kept:
+        typer.echo(
+            f"{len(report.kept)} file(s) you edited are not in the new template; "
+            f"{'they would be' if dry_run else 'they are'} kept as you left them:"
+        )
+        for path in report.kept:
+            typer.echo(f"  {path}")
+        if not dry_run:
+            typer.echo(
+                "move your changes where they belong now (a renamed package: its new "
+                "folder), then delete these files: git rm PATH..."
+            )
     if report.conflicts:
         typer.echo(
             f"{len(report.conflicts)} conflict(s) {'would need' if dry_run else 'need'} you:"
@@ -186,6 +198,7 @@ def _report(report: Any, *, dry_run: bool = False) -> None:
                 "resolve: edit each file (keep what you want between <<<<<<< and >>>>>>>, "
                 "delete *.rej after applying them by hand), then: git add -A && git commit"
             )
+    if report.kept or report.conflicts:
         raise typer.Exit(1)
 
 
