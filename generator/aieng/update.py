@@ -10,6 +10,7 @@ never a silent loss.
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -62,6 +63,8 @@ def read_answers(project: Path) -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Preflight:
+    """What the checks before an update found: the answers, and what to move aside."""
+
     answers: dict[str, Any]
     # Untracked files no template path can render to: moved aside while copier runs.
     untracked: list[str]
@@ -82,7 +85,8 @@ def preflight(
     if top.returncode != 0:
         raise BadInputError(
             f"{project} is not a git repository (`copier copy` does not make one): run "
-            f"`cd {project} && git init && git add -A && git commit -m 'Generate'`, then update"
+            f"`cd {shlex.quote(str(project))} && git init && git add -A && "
+            "git commit -m 'Generate'`, then update"
         )
     answers = read_answers(project)
     source = Path(answers["_src_path"])
