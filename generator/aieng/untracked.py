@@ -21,9 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
-
 from aieng.errors import AiengError
 from aieng.git import git, git_output
 
@@ -58,6 +55,9 @@ def could_be_written(
     that does not render here (a question this version does not know yet) matches
     anything in place of its Jinja: a false match only refuses an update that was safe.
     """
+    from jinja2 import StrictUndefined, TemplateError  # only when there are untracked files
+    from jinja2.sandbox import SandboxedEnvironment
+
     environment = SandboxedEnvironment(undefined=StrictUndefined)
     exact: set[str] = set()
     patterns: list[re.Pattern[str]] = []

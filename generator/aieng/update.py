@@ -126,11 +126,14 @@ def _default_ref(answers: dict[str, Any], to: str | None) -> str | None:
     return installed.ref if recorded.exists() and recorded.samefile(installed.path) else None
 
 
-def find_conflicts(project: Path) -> list[str]:
-    """Unmerged files, `*.rej` files and files with conflict markers, relative paths."""
+def find_conflicts(project: Path, status: list[tuple[str, str]] | None = None) -> list[str]:
+    """Unmerged files, `*.rej` files and files with conflict markers, relative paths.
+
+    `status` is the project's `project_status`, when the caller has it already.
+    """
     unmerged = git(project, "diff", "--name-only", "--relative", "-z", "--diff-filter=U")
     found = {path for path in unmerged.stdout.split("\0") if path}
-    for _, path in project_status(project):
+    for _, path in project_status(project) if status is None else status:
         if path.endswith(".rej"):
             found.add(path)
         elif (project / path).is_file():
@@ -157,12 +160,12 @@ def update_project(
     with set_aside(project, checked.untracked):
         _run_update(project, answers, to=to, data=data or {}, conflict=conflict)
         kept = keep_edited_files(project, answers)
-        changed = [path for _, path in project_status(project)]
-        conflicts = find_conflicts(project)
+        status = project_status(project)
+        conflicts = find_conflicts(project, status)
     return UpdateReport(
         from_version=str(answers["_commit"]),
         to_version=str(read_answers(project)["_commit"]),
-        changed=changed,
+        changed=[path for _, path in status],
         conflicts=conflicts,
         kept=kept,
     )
