@@ -244,6 +244,21 @@ def test_an_untracked_file_the_template_could_write_still_blocks_an_update(
     assert "rag: true" not in (project / ".copier-answers.yml").read_text()
 
 
+def test_which_untracked_paths_a_template_file_name_can_render_to() -> None:
+    from aieng.untracked import could_be_written
+
+    names = [
+        "src/{{package_name}}/{% if rag %}rag{% endif %}/store.py",
+        "{{ a_question_of_a_newer_version }}/tool.py",  # cannot render: matches anything
+        "README.md.jinja",
+    ]
+    before, after = {"package_name": "bot", "rag": False}, {"package_name": "bot", "rag": True}
+    paths = ["src/bot/rag/store.py", "x/tool.py", "README.md", "README.md.rej", "x/y/tool.py"]
+    paths += ["uv.lock", "src/bot/rag/notes.md", "src/bot/store.py"]
+    assert could_be_written(paths, names, [before, after]) == paths[:4]
+    assert could_be_written(["src/bot/rag/store.py"], names[:1], [before]) == []
+
+
 def test_an_edited_file_the_update_removes_is_kept_named_and_exit_1(
     template: TemplateRepo, project: Path
 ) -> None:
