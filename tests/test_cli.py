@@ -171,6 +171,35 @@ def test_bad_name_is_one_line_exit_2(tmp_path: Path) -> None:
     assert not (tmp_path / "os").exists()
 
 
+def test_a_derived_package_name_that_is_refused_names_the_flag_that_fixes_it(
+    tmp_path: Path,
+) -> None:
+    """`123bot` is a good project name, but its derived package name is not an identifier:
+    the fix is --package-name, not another folder."""
+    result = runner.invoke(app, ["new", str(tmp_path / "123bot"), "--defaults"])
+    assert result.exit_code == 2
+    assert "'123bot' is not a Python identifier" in result.output
+    assert "pass --package-name" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "123bot").exists()
+    given = runner.invoke(app, ["new", str(tmp_path / "x"), "--defaults", "--package-name", "9x"])
+    assert given.exit_code == 2
+    assert "--package-name" not in given.output  # given, so the rule alone says it
+
+
+def test_data_pairs_and_the_answers_file_are_checked_by_one_rule(tmp_path: Path) -> None:
+    data = tmp_path / "answers.yml"
+    data.write_text("provder: openai\n")
+    from_file = runner.invoke(app, ["new", str(tmp_path / "bot"), "--data-file", str(data)])
+    from_pairs = runner.invoke(app, ["update", str(tmp_path), "--data", "provder=openai"])
+    for result, where in ((from_file, str(data)), (from_pairs, "--data")):
+        assert result.exit_code == 2
+        assert result.output.startswith(
+            f"error: unknown question(s) in {where}: 'provder' is not a question of the template"
+        ), result.output
+        assert len(result.output.strip().splitlines()) == 1
+
+
 def test_conflicting_rag_flags_are_refused(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["new", str(tmp_path / "bot"), "--no-rag", "--rag-store", "pgvector", "--defaults"]

@@ -42,6 +42,18 @@ def test_rag_store_implies_rag() -> None:
     assert resolve_implied({"rag": False}) == {"rag": False}
 
 
+def test_implications_come_from_copier_yml(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The generator knows no rule of its own: another declared implication works alike."""
+    from aieng import generate
+
+    monkeypatch.setattr(generate, "load_implications", lambda: {"ci": {"agent": True}})
+    assert resolve_implied({"ci": "none"}) == {"ci": "none", "agent": True}
+    assert resolve_implied({"agent": True}) == {"agent": True, "ci": "github"}
+    assert resolve_implied({"rag_store": "pgvector"}) == {"rag_store": "pgvector"}
+    with pytest.raises(BadInputError, match=r"--ci needs AGENT \(--agent\), but --no-agent"):
+        resolve_implied({"ci": "none", "agent": False})
+
+
 def test_ci_none_has_no_workflow_and_github_has_one(render: Render) -> None:
     assert not (render("a", ci="none") / ".github").exists()
     workflow = render("b", ci="github") / ".github" / "workflows" / "ci.yml"

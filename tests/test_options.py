@@ -65,3 +65,23 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.output.startswith("aieng ")
+
+
+def test_options_columns_line_up() -> None:
+    """Every flag's values and default start in the same columns, whatever their length
+    (`openai | anthropic | ... | openai_compatible` pushed its default out of line)."""
+    lines = runner.invoke(app, ["options"]).output.splitlines()
+    rows = [line for line in lines if "default: " in line]
+    assert len(rows) == len(load_options())
+    assert len({row.index("default: ") for row in rows}) == 1
+    values_columns = {len(row) - len(row[len(row.split()[0]) :].lstrip()) for row in rows}
+    assert len(values_columns) == 1
+    help_lines = [line for line in lines if line not in rows]
+    assert {len(line) - len(line.lstrip()) for line in help_lines} == values_columns
+
+
+def test_implications_are_declared_in_copier_yml() -> None:
+    from aieng.options import load_implications
+
+    document = yaml.safe_load(copier_yml().read_text())
+    assert load_implications() == document["_aieng_implies"] == {"rag_store": {"rag": True}}

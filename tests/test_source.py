@@ -72,3 +72,26 @@ def test_project_records_the_cache_and_its_tag_and_can_be_updated(
     assert "Notes of the user." in readme.read_text()
     updated = yaml.safe_load((project / ".copier-answers.yml").read_text())
     assert updated["_commit"] == "v99.0.0"
+
+
+def test_aieng_imports_without_fcntl_and_locks_with_msvcrt_on_windows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows has no `fcntl`: importing aieng must not need it, and the cache lock must
+    take `msvcrt`'s lock there (a stand-in records the calls)."""
+    import sys
+    import types
+
+    no_fcntl = "import sys; sys.modules['fcntl'] = None; import aieng.cli, aieng.update"
+    imported = subprocess.run([sys.executable, "-c", no_fcntl], capture_output=True, text=True)
+    assert imported.returncode == 0, imported.stderr
+
+    calls: list[int] = []
+    msvcrt = types.ModuleType("msvcrt")
+    msvcrt.LK_LOCK, msvcrt.LK_UNLCK = 1, 0  # type: ignore[attr-defined]
+    msvcrt.locking = lambda fd, mode, size: calls.append(mode)  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "msvcrt", msvcrt)
+    monkeypatch.setattr(sys, "platform", "win32")
+    with source.exclusive_lock(tmp_path / "cache.lock"):
+        assert calls == [msvcrt.LK_LOCK]  # type: ignore[attr-defined]
+    assert calls == [msvcrt.LK_LOCK, msvcrt.LK_UNLCK]  # type: ignore[attr-defined]

@@ -182,6 +182,9 @@ def test_dry_run_reports_and_touches_nothing(template: TemplateRepo, project: Pa
 
 
 def test_refusals_before_updating_say_why(project: Path, tmp_path: Path) -> None:
+    # A committed file changed and not committed again: the update could lose the change.
+    (project / "scratch.txt").write_text("first draft")
+    commit(project, "a draft")
     (project / "scratch.txt").write_text("work in progress")
     result = runner.invoke(app, ["update", str(project)])
     assert result.exit_code == 2
@@ -198,6 +201,158 @@ def test_refusals_before_updating_say_why(project: Path, tmp_path: Path) -> None
     result = runner.invoke(app, ["update", str(plain)])
     assert result.exit_code == 2
     assert "has no .copier-answers.yml" in result.output
+
+
+def test_untracked_files_the_template_does_not_have_do_not_block_an_update(
+    template: TemplateRepo, project: Path
+) -> None:
+    """`make install` leaves an untracked uv.lock: updating right after must work, and
+    leave it as it was (untracked, same bytes)."""
+    (project / "uv.lock").write_text("version = 1\n# the user's lock\n")
+    (project / "notes" / "ideas.md").parent.mkdir()
+    (project / "notes" / "ideas.md").write_text("an idea\n")
+    template.edit("Makefile.jinja", lambda t: t + "\n# v2\n")
+    template.release("v2.0.0")
+
+    result = runner.invoke(app, ["update", str(project)])
+
+    assert result.exit_code == 0, result.output
+    assert "Makefile" in result.output and "uv.lock" not in result.output
+    assert (project / "uv.lock").read_text() == "version = 1\n# the user's lock\n"
+    assert (project / "notes" / "ideas.md").read_text() == "an idea\n"
+    untracked = git(project, "status", "--porcelain", "--untracked-files=all").splitlines()
+    assert {"?? uv.lock", "?? notes/ideas.md"} <= set(untracked)
+    assert "# v2" in (project / "Makefile").read_text()
+
+
+def test_an_untracked_file_the_template_could_write_still_blocks_an_update(
+    project: Path,
+) -> None:
+    """`add rag` renders src/bot/rag/store.py: an untracked file there would be lost."""
+    mine = project / "src" / PACKAGE / "rag" / "store.py"
+    mine.parent.mkdir()
+    mine.write_text("# my own store, not committed yet\n")
+    before = git(project, "rev-parse", "HEAD")
+
+    result = runner.invoke(app, ["add", "rag", str(project)])
+
+    assert result.exit_code == 2, result.output
+    assert "uncommitted changes" in result.output
+    assert f"src/{PACKAGE}/rag/store.py" in result.output
+    assert mine.read_text() == "# my own store, not committed yet\n"
+    assert git(project, "rev-parse", "HEAD") == before
+    assert "rag: true" not in (project / ".copier-answers.yml").read_text()
+
+
+def test_which_untracked_paths_a_template_file_name_can_render_to() -> None:
+    from aieng.untracked import could_be_written
+
+    names = [
+        "src/{{package_name}}/{% if rag %}rag{% endif %}/store.py",
+        "{{ a_question_of_a_newer_version }}/tool.py",  # cannot render: matches anything
+        "README.md.jinja",
+    ]
+    before, after = {"package_name": "bot", "rag": False}, {"package_name": "bot", "rag": True}
+    paths = ["src/bot/rag/store.py", "x/tool.py", "README.md", "README.md.rej", "x/y/tool.py"]
+    paths += ["uv.lock", "src/bot/rag/notes.md", "src/bot/store.py"]
+    assert could_be_written(paths, names, [before, after]) == paths[:4]
+    assert could_be_written(["src/bot/rag/store.py"], names[:1], [before]) == []
+
+
+def test_an_edited_file_the_update_removes_is_kept_named_and_exit_1(
+    template: TemplateRepo, project: Path
+) -> None:
+    """Renaming the package moves every module: an edited one must not vanish."""
+    settings = project / "src" / PACKAGE / "settings.py"
+    edit(settings, lambda t: t + "\n# our production notes\n")
+    user_edits(project)
+    edited = settings.read_text()
+    untouched = project / "src" / PACKAGE / "__init__.py"
+
+    result = runner.invoke(app, ["update", str(project), "--data", "package_name=helper"])
+
+    assert result.exit_code == 1, result.output
+    assert "you edited are not in the new template" in result.output
+    assert f"  src/{PACKAGE}/settings.py" in result.output.splitlines()
+    assert settings.read_text() == edited  # the user's version, as committed
+    assert (project / "src" / "helper" / "settings.py").is_file()
+    assert not untouched.exists()  # not edited: the rename deletes it
+    assert (project / "src" / PACKAGE / "api" / "routes" / "ping.py").read_text() == ROUTE
+
+
+def test_a_file_a_new_version_drops_is_kept_only_if_edited(
+    template: TemplateRepo, project: Path
+) -> None:
+    edit(project / ".dockerignore", lambda t: t + "secrets/\n")
+    commit(project)
+    (template.work / "template" / ".dockerignore").unlink()
+    dropped_untouched = next((template.work / "template" / "scripts").iterdir())
+    dropped_untouched.unlink()
+    template.release("v2.0.0")
+
+    dry = runner.invoke(app, ["update", str(project), "--dry-run"])
+    assert dry.exit_code == 1, dry.output
+    assert "  .dockerignore" in dry.output.splitlines() and "would be kept" in dry.output
+    assert git(project, "status", "--porcelain") == ""
+
+    report = update_project(project)
+    assert report.kept == [".dockerignore"]
+    assert (project / ".dockerignore").read_text().endswith("secrets/\n")
+    untouched = project / "scripts" / dropped_untouched.name.removesuffix(".jinja")
+    assert not untouched.exists()
+
+
+def test_a_project_inside_a_larger_repository_updates_and_dry_runs(
+    template: TemplateRepo, tmp_path: Path
+) -> None:
+    monorepo = tmp_path / "monorepo"
+    monorepo.mkdir()
+    git(monorepo, "init", "-q")
+    (monorepo / "README.md").write_text("Our monorepo\n")
+    source = TemplateSource(template.path, "v1.0.0")
+    project = new_project(
+        monorepo / "apps" / PACKAGE, {}, use_defaults=True, source=source, git=False
+    ).path
+    git(monorepo, "add", "-A")
+    git(monorepo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "all")
+    template.edit("Makefile.jinja", lambda t: t + "\n# v2\n")
+    template.release("v2.0.0")
+
+    dry = runner.invoke(app, ["update", str(project), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "would change" in dry.output and "  Makefile" in dry.output.splitlines()
+    assert git(monorepo, "status", "--porcelain") == ""
+
+    result = runner.invoke(app, ["update", str(project)])
+    assert result.exit_code == 0, result.output
+    assert "  Makefile" in result.output.splitlines()  # named from the project, not the top
+    assert "# v2" in (project / "Makefile").read_text()
+
+
+def test_a_project_copier_made_without_git_is_told_how_to_become_updatable(
+    template: TemplateRepo, tmp_path: Path
+) -> None:
+    source = TemplateSource(template.path, "v1.0.0")
+    project = new_project(tmp_path / "copied", {}, use_defaults=True, source=source, git=False).path
+    result = runner.invoke(app, ["update", str(project)])
+    assert result.exit_code == 2
+    [line] = result.output.strip().splitlines()
+    assert "not a git repository" in line and "git init && git add -A && git commit" in line
+
+    template.edit("Makefile.jinja", lambda t: t + "\n# v2\n")
+    template.release("v2.0.0")
+    git(project, "init", "-q")
+    git(project, "add", "-A")
+    git(project, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "Generate")
+    assert runner.invoke(app, ["update", str(project)]).exit_code == 0
+    assert "# v2" in (project / "Makefile").read_text()
+
+
+def test_a_project_that_does_not_exist_is_named_so(tmp_path: Path) -> None:
+    for command in ("check", "update"):
+        result = runner.invoke(app, [command, str(tmp_path / "no" / "such")])
+        assert result.exit_code == 2
+        assert result.output.strip() == f"error: {tmp_path / 'no' / 'such'} does not exist"
 
 
 def test_bad_answers_file_data_or_version_is_one_line(project: Path) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import inspect
 import sys
+import textwrap
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -51,30 +53,71 @@ def _fail(error: AiengError) -> typer.Exit:
     return typer.Exit(error.exit_code)
 
 
-def _question_parameter(option: Option) -> inspect.Parameter:
-    """A Typer option for one Copier question; None as default means 'not given'."""
+def _question_flag(option: Option) -> inspect.Parameter:
+    """The keyword parameter that makes one copier.yml question a flag of `new`.
+
+    Its default, None, means "not given", so copier's own default (or question) applies.
+    """
     help_text = option.help
     if option.default is not None and not option.default_is_computed:
         help_text += f" [default: {option.default}]"
+    info = typer.Option(option.flag, help=help_text, show_default=False)
+    value_type: Any = str
     if option.type == "bool":
-        info = typer.Option(option.flag, help=help_text, show_default=False)
-        annotation: Any = Annotated[Optional[bool], info]  # noqa: UP045 (typer needs it)
-    else:
-        flag = "--" + option.name.replace("_", "-")
-        info = typer.Option(flag, help=help_text, show_default=False)
-        value_type: Any = Literal[option.choices] if option.choices else str
-        annotation = Annotated[Optional[value_type], info]  # noqa: UP045
-    return _keyword(option.name, annotation, None)
+        value_type = bool
+    elif option.choices:
+        value_type = Literal[option.choices]
+    annotation = Annotated[Optional[value_type], info]  # noqa: UP045 (typer needs it)
+    return inspect.Parameter(
+        option.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=annotation
+    )
 
 
-def _new(
-    dest: Path,
-    defaults: bool,
-    data_file: Optional[Path],  # noqa: UP045
-    force: bool,
-    git: bool,
+def with_question_flags(command: Callable[..., None]) -> Callable[..., None]:
+    """Replace `command`'s `**answers` by one flag per copier.yml question.
+
+    Typer makes a command's options from its function's signature (and type hints). The
+    questions are known only once copier.yml is read, so this writes them into the
+    signature Typer reads: the fixed parameters as written, then one keyword parameter
+    per question. Typer passes the flags given back by name, and they land in the
+    function's real `**answers`. A question added to copier.yml is a flag with no change
+    here, with copier's choices and help.
+    """
+    signature = inspect.signature(command, eval_str=True)
+    fixed = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    parameters = [*fixed, *(_question_flag(option) for option in load_options())]
+    command.__signature__ = signature.replace(parameters=parameters)  # type: ignore[attr-defined]
+    command.__annotations__ = {p.name: p.annotation for p in parameters}
+    return command
+
+
+@app.command(name="new")
+@with_question_flags
+def new(
+    dest: Annotated[
+        Path,
+        typer.Argument(help="The new project's directory (its name is the default project name)."),
+    ],
+    defaults: Annotated[
+        bool, typer.Option("--defaults", help="Take the default of every question not given.")
+    ] = False,
+    data_file: Annotated[
+        Optional[Path],  # noqa: UP045 (typer needs it)
+        typer.Option(help="A YAML file of answers; flags win."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Render into a non-empty directory (overwrites).")
+    ] = False,
+    git: Annotated[
+        bool, typer.Option("--git/--no-git", help="git init and commit the project.")
+    ] = True,
     **answers: Any,
 ) -> None:
+    """Create a new LLM application in DEST.
+
+    Every question of the template is a flag. On a terminal, the ones not given are
+    asked; without one, pass them all or --defaults.
+    """
     from aieng.generate import new_project, read_data_file
 
     try:
@@ -94,71 +137,10 @@ def _new(
     typer.echo(f"Next: cd {dest} && make install && make test")
 
 
-def _keyword(name: str, annotation: Any, default: Any) -> inspect.Parameter:
-    return inspect.Parameter(
-        name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
-    )
-
-
-def _build_new_command() -> None:
-    """Register `new` with the fixed parameters followed by one flag per question."""
-    dest_help = "The new project's directory (its name is the default project name)."
-    parameters = [
-        inspect.Parameter(
-            "dest",
-            inspect.Parameter.POSITIONAL_OR_KEYWORD,
-            annotation=Annotated[Path, typer.Argument(help=dest_help)],
-        ),
-        _keyword(
-            "defaults",
-            Annotated[
-                bool,
-                typer.Option("--defaults", help="Take the default of every question not given."),
-            ],
-            False,
-        ),
-        _keyword(
-            "data_file",
-            Annotated[Optional[Path], typer.Option(help="A YAML file of answers; flags win.")],  # noqa: UP045
-            None,
-        ),
-        _keyword(
-            "force",
-            Annotated[
-                bool,
-                typer.Option("--force", help="Render into a non-empty directory (overwrites)."),
-            ],
-            False,
-        ),
-        _keyword(
-            "git",
-            Annotated[
-                bool, typer.Option("--git/--no-git", help="git init and commit the project.")
-            ],
-            True,
-        ),
-        *(_question_parameter(option) for option in load_options()),
-    ]
-
-    def new(**kwargs: Any) -> None:
-        """Create a new LLM application in DEST.
-
-        Every question of the template is a flag. On a terminal, the ones not given are
-        asked; without one, pass them all or --defaults.
-        """
-        _new(**kwargs)
-
-    new.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    new.__annotations__ = {p.name: p.annotation for p in parameters}
-    app.command(name="new")(new)
-
-
-_build_new_command()
-
-
 @app.command(name="options")
 def options_command() -> None:
     """List the template's options: flag, choices and default (read from copier.yml)."""
+    rows = []
     for option in load_options():
         if option.choices:
             values = " | ".join(option.choices)
@@ -169,8 +151,13 @@ def options_command() -> None:
         default = "computed" if option.default_is_computed else option.default
         default_text = str(default).lower() if isinstance(default, bool) else str(default)
         asked = f" (asked when {option.when.strip('{} ')})" if option.when else ""
-        typer.echo(f"{option.flag:<26} {values:<50} default: {default_text}{asked}")
-        typer.echo(f"{'':<26} {option.help}")
+        rows.append((option.flag, values, f"default: {default_text}{asked}", option.help))
+    flag_width = max(len(row[0]) for row in rows)
+    values_width = max(len(row[1]) for row in rows)
+    for flag, values, default, help_text in rows:
+        typer.echo(f"{flag:<{flag_width}}  {values:<{values_width}}  {default}")
+        indent = " " * (flag_width + 2)
+        typer.echo(textwrap.fill(help_text, 100, initial_indent=indent, subsequent_indent=indent))
 
 
 app.command(name="list", hidden=True, help="Same as `aieng options`.")(options_command)
@@ -182,12 +169,24 @@ ProjectArgument = Annotated[Path, typer.Argument(help="The generated project.")]
 
 
 def _report(report: Any, *, dry_run: bool = False) -> None:
-    """Print what an update changed and what needs a hand; exit 1 on a conflict."""
+    """Print what an update changed and what needs a hand; exit 1 if anything does."""
     verb = "would change" if dry_run else "changed"
     typer.echo(f"template {report.from_version} -> {report.to_version}")
     typer.echo(f"{len(report.changed)} file(s) {verb}" + (":" if report.changed else ""))
     for path in report.changed:
         typer.echo(f"  {path}")
+    if report.kept:
+        typer.echo(
+            f"{len(report.kept)} file(s) you edited are not in the new template; "
+            f"{'they would be' if dry_run else 'they are'} kept as you left them:"
+        )
+        for path in report.kept:
+            typer.echo(f"  {path}")
+        if not dry_run:
+            typer.echo(
+                "move your changes where they belong now (a renamed package: its new "
+                "folder), then delete these files: git rm PATH..."
+            )
     if report.conflicts:
         typer.echo(
             f"{len(report.conflicts)} conflict(s) {'would need' if dry_run else 'need'} you:"
@@ -199,26 +198,26 @@ def _report(report: Any, *, dry_run: bool = False) -> None:
                 "resolve: edit each file (keep what you want between <<<<<<< and >>>>>>>, "
                 "delete *.rej after applying them by hand), then: git add -A && git commit"
             )
+    if report.kept or report.conflicts:
         raise typer.Exit(1)
 
 
 def _parse_data(pairs: list[str]) -> dict[str, Any]:
+    """`--data KEY=VALUE` pairs as answers; only the template's questions are taken."""
     import yaml
 
-    from aieng.options import load_options
+    from aieng.options import check_question_names
 
-    questions = [option.name for option in load_options()]
     data: dict[str, Any] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--data")
-        if key not in questions:  # copier would ignore it, and the typo would go unseen
-            raise typer.BadParameter(
-                f"{key!r} is not a question of the template (one of: {', '.join(questions)})",
-                param_hint="--data",
-            )
+            raise _fail(BadInputError(f"--data {pair!r} is not KEY=VALUE"))
         data[key] = yaml.safe_load(value)  # "true" -> True, like copier's own --data
+    try:
+        check_question_names(data, "--data")
+    except AiengError as error:
+        raise _fail(error) from error
     return data
 
 

@@ -18,7 +18,13 @@ import yaml
 from aieng import __version__
 from aieng.errors import AiengError, BadInputError
 from aieng.git import git, git_output, has_git
-from aieng.options import Option, load_options
+from aieng.options import (
+    Option,
+    check_question_names,
+    load_implications,
+    load_options,
+    options_by_name,
+)
 from aieng.source import TemplateSource, template_source
 
 
@@ -42,31 +48,35 @@ def read_data_file(path: Path) -> dict[str, Any]:
         raise BadInputError(f"the answers file {path} is not valid YAML: {first}") from error
     if not isinstance(data, dict):
         raise BadInputError(f"the answers file {path} must be a mapping of question: answer")
-    known = {option.name for option in load_options()}
-    unknown = sorted(set(data) - known - {"_src_path", "_commit"})
-    if unknown:
-        raise BadInputError(
-            f"unknown question(s) in {path}: {', '.join(unknown)} "
-            f"(the questions are: {', '.join(sorted(known))})"
-        )
+    check_question_names(data, str(path))
     return {key: value for key, value in data.items() if not key.startswith("_")}
 
 
 def resolve_implied(answers: dict[str, Any]) -> dict[str, Any]:
-    """Apply the implications between options.
+    """Apply what copier.yml declares one answer implies for another (`_aieng_implies`).
 
-    `--rag-store` means `--rag`, and a bare `--rag` means the default store.
+    An answer sets what it implies (`--rag-store pgvector` sets `rag`), and is refused
+    next to an answer that contradicts it (`--no-rag`). The implied answer given alone
+    takes the implying question's default instead of asking it (a bare `--rag` means
+    the default store).
     """
-    answers = dict(answers)
-    if answers.get("rag_store") is not None:
-        if answers.get("rag") is False:
-            raise BadInputError(
-                "--rag-store needs RAG, but --no-rag was given: drop one of the two"
-            )
-        answers["rag"] = True
-    elif answers.get("rag") is True:
-        answers["rag_store"] = next(o.default for o in load_options() if o.name == "rag_store")
-    return answers
+    options = options_by_name()
+    resolved = dict(answers)
+    for name, implied in load_implications().items():
+        question = options[name]
+        for other, value in implied.items():
+            if resolved.get(name) is not None:
+                given = resolved.get(other)
+                if given is not None and given != value:
+                    raise BadInputError(
+                        f"{question.flag} needs {other.replace('_', ' ').upper()} "
+                        f"({options[other].spelled(value)}), but "
+                        f"{options[other].spelled(given)} was given: drop one of the two"
+                    )
+                resolved[other] = value
+            elif resolved.get(other) == value and not question.default_is_computed:
+                resolved[name] = question.default
+    return resolved
 
 
 def is_asked(option: Option, answers: dict[str, Any], options: list[Option]) -> bool:
@@ -175,8 +185,7 @@ def _render(
                 unsafe=False,
             )
     except ValueError as error:  # copier's validators raise ValueError
-        message = str(error).split(": ", 1)[-1] if "Validation error" in str(error) else str(error)
-        raise BadInputError(message) from error
+        raise BadInputError(_validation_message(str(error), answers)) from error
     except CopierError as error:
         raise AiengError(f"copier could not render the template: {error}") from error
     except OSError as error:
@@ -186,6 +195,26 @@ def _render(
     except KeyboardInterrupt as error:
         _remove_partial(dest, before)
         raise AiengError("interrupted: nothing was generated") from error
+
+
+def _validation_message(error: str, answers: dict[str, Any]) -> str:
+    """Copier's "Validation error for question 'x': why", as why.
+
+    When the refused answer was not given but derived, and the rule's message does not
+    already say to choose another name, the flag that fixes it is added: `aieng new
+    123bot` is a valid project name whose derived package name is not, so the fix is
+    `--package-name`, which the rule ("not starting with a digit") does not say.
+    """
+    if "Validation error" not in error:
+        return error
+    prefix, _, message = error.partition(": ")
+    question = prefix.rsplit("'", 2)[-2] if prefix.count("'") >= 2 else ""
+    option = options_by_name().get(question)
+    if option is not None and option.name not in answers and "choose" not in message:
+        message += (
+            f" (not given, so derived from the other answers: pass {option.flag} to choose it)"
+        )
+    return message
 
 
 def _remove_partial(dest: Path, before: set[Path] | None) -> None:

@@ -30,3 +30,23 @@ def git_output(cwd: Path, *args: str) -> str:
             f"git {command} failed in {cwd}: {lines[-1] if lines else done.returncode}"
         )
     return done.stdout.strip()
+
+
+def project_status(project: Path) -> list[tuple[str, str]]:
+    """`git status` of the project's folder alone: (two-letter code, path from the project).
+
+    git names paths from the repository's top, which is a parent folder when the project
+    lives inside a larger repository; the paths here are the project's own.
+    """
+    prefix = git_output(project, "rev-parse", "--show-prefix")
+    listed = git(project, "status", "--porcelain", "-z", "--untracked-files=all", "--", ".")
+    entries = []
+    fields = iter(listed.stdout.split("\0"))
+    for field in fields:
+        if not field:
+            continue
+        code, path = field[:2], field[3:]
+        if code[0] in "RC":
+            next(fields, None)  # a rename or copy is followed by the path it came from
+        entries.append((code, path.removeprefix(prefix)))
+    return entries

@@ -12,11 +12,14 @@ aieng, which only adds the next version on top.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from aieng import __version__
 from aieng.git import git, git_output, has_git
@@ -56,8 +59,8 @@ def template_source() -> TemplateSource:
 def ensure_cached_version(root: Path, repo: Path, tag: str) -> Path:
     """Commit the template at `root` to `repo` under `tag`, unless it is already there."""
     repo.mkdir(parents=True, exist_ok=True)
-    with (repo.parent / f"{repo.name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # two `aieng new` at once must not both commit
+    # Two `aieng new` at once must not both commit the same version.
+    with exclusive_lock(repo.parent / f"{repo.name}.lock"):
         if not (repo / ".git").exists():
             git_output(repo, "init", "-q", "-b", "main")
         if git_output(repo, "tag", "--list", tag):
@@ -77,6 +80,51 @@ def ensure_cached_version(root: Path, repo: Path, tag: str) -> Path:
         git_output(repo, *_IDENTITY, "commit", "-q", "--allow-empty", "-m", f"aieng template {tag}")
         git_output(repo, *_IDENTITY, "tag", tag)
     return repo
+
+
+@contextmanager
+def exclusive_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on `path` (made if missing) for the `with` block; wait for it.
+
+    The lock is the operating system's, so a crashed holder releases it: `flock` on
+    POSIX, `msvcrt.locking` of the file's first byte on Windows. Imported here, not at
+    the top, so that aieng imports on either system.
+    """
+    with path.open("a+") as handle:
+        _lock(handle)
+        try:
+            yield
+        finally:
+            _unlock(handle)
+
+
+def _lock(handle: IO[str]) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        while True:  # LK_LOCK gives up after ten one-second tries: keep waiting
+            try:
+                msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+                return
+            except OSError:
+                continue
+    else:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX)
+
+
+def _unlock(handle: IO[str]) -> None:
+    if sys.platform == "win32":
+        import msvcrt
+
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _is_git_work_tree(path: Path) -> bool:
