@@ -22,16 +22,16 @@ import pytest
 
 from aieng.generate import new_project
 
-from .test_matrix import NO_NETWORK, PROJECT_NAME
+from .test_matrix import NO_NETWORK, PROJECT_NAMES
 
 pytestmark = pytest.mark.browser
 
 KINDS: dict[str, tuple[dict[str, Any], int, list[str]]] = {
     # answers, browser tests the project has (exactly: a test lost is a failure, so a
     # test added to the template is counted here too), screenshots that must exist
-    "plain": ({}, 11, ["answered", "streaming", "trace", "ran", "error", "budget"]),
-    "rag": ({"rag": True}, 12, ["answered", "uploaded", "sources"]),
-    "agent": ({"agent": True}, 12, ["answered", "tool-step"]),
+    "plain": ({}, 14, ["answered", "streaming", "trace", "ran", "error", "budget"]),
+    "rag": ({"rag": True}, 16, ["answered", "uploaded", "sources"]),
+    "agent": ({"agent": True}, 16, ["answered", "tool-step"]),
 }
 
 
@@ -41,7 +41,7 @@ def test_playground_in_chromium(kind: str, tmp_path: Path) -> None:
     if not chromium:
         pytest.fail("no Chromium: apt-get install chromium (or set CHROMIUM_PATH)")
     answers, count, states = KINDS[kind]
-    project = new_project(tmp_path / PROJECT_NAME, answers, use_defaults=True, git=False).path
+    project = new_project(tmp_path / PROJECT_NAMES[0], answers, use_defaults=True, git=False).path
     shots = Path(os.environ.get("AIENG_SCREENSHOTS") or tmp_path / "screenshots") / kind
     env = {**os.environ, **NO_NETWORK, "LLM_PROVIDER": "fake", "SCREENSHOT_DIR": str(shots)}
     env["CHROMIUM_PATH"] = chromium

@@ -26,8 +26,14 @@ from .matrix import combination_id, combinations
 pytestmark = pytest.mark.matrix
 
 COMBINATIONS = combinations()
-#: A long name, so a line that grows with the project name shows up as a lint error.
-PROJECT_NAME = "acme-customer-support-assistant"
+#: Names of every length a project may have, taken in turn: the longest package name
+#: allowed (40 characters) shows a line that grows with it past 100 characters (a lint
+#: error), the shortest one a line that ruff would join once it fits.
+PROJECT_NAMES = (
+    "openai-compatible-embedded-agent-support",
+    "ai",
+    "acme-customer-support-assistant",
+)
 #: A Jinja tag or expression naming a question of copier.yml: the template failed to render.
 #: (Prompt files are Jinja templates at run time, with their own variable names.)
 QUESTIONS = "|".join(options_by_name())
@@ -54,9 +60,14 @@ def test_the_matrix_has_thirty_combinations() -> None:
     assert len({combination_id(c) for c in COMBINATIONS}) == 30
 
 
+def test_the_names_are_the_shortest_and_longest_there_are() -> None:
+    assert len(PROJECT_NAMES[0]) == 40 and len(PROJECT_NAMES[1]) == 2
+
+
 @pytest.mark.parametrize("answers", COMBINATIONS, ids=combination_id)
 def test_combination(answers: dict[str, Any], tmp_path: Path) -> None:
-    project = new_project(tmp_path / PROJECT_NAME, answers, use_defaults=True, git=False).path
+    name = PROJECT_NAMES[COMBINATIONS.index(answers) % len(PROJECT_NAMES)]
+    project = new_project(tmp_path / name, answers, use_defaults=True, git=False).path
     assert requirement_names(project) <= matrix_extra()
 
     leftovers = [

@@ -42,6 +42,7 @@ def test_bad_project_name_says_which_rule(render: Render, tmp_path: Path, name: 
         ("json", "shadows the standard-library module"),
         ("asyncio", "shadows the standard-library module"),
         ("test", "shadows the standard-library module"),  # not in sys.stdlib_module_names
+        ("a" * 41, "is 41 characters long: at most 40"),
     ],
 )
 def test_bad_package_name_says_which_rule(render: Render, package: str, rule: str) -> None:
@@ -52,3 +53,10 @@ def test_bad_package_name_says_which_rule(render: Render, package: str, rule: st
 def test_package_name_is_derived_from_project_name(render: Render) -> None:
     project = render("Support.Bot-2")
     assert (project / "src" / "support_bot_2" / "__init__.py").is_file()
+
+
+def test_a_forty_character_package_name_is_accepted(render: Render) -> None:
+    """The longest the generated code keeps within its 100-character lines (the matrix
+    renders it and lints the result)."""
+    project = render("x", package_name="p" * 40)
+    assert (project / "src" / ("p" * 40) / "__init__.py").is_file()
