@@ -1,0 +1,179 @@
+"""Rate limits counted in Redis, with the `limits` package: the same count in every process.
+
+- `SharedClientLimit`: CLIENT_RATE_LIMIT_PER_MINUTE, a moving window per client (at most
+  N requests in any 60 s); the middleware (api/middleware.py) refuses beyond it.
+- `SharedModelLimiter`: LLM_REQUESTS_PER_MINUTE (a moving window) and
+  LLM_TOKENS_PER_MINUTE (a sliding-window counter, each call's real usage added after
+  it): calls wait their turn, as with the per-process `limits.ModelLimiter`, whose
+  interface it has. LLM_MAX_CONCURRENCY stays a semaphore in each process: a slot is held
+  for the length of a call, which a counter in Redis could not give back if the process
+  died mid-call; with N processes, N x LLM_MAX_CONCURRENCY calls may be in flight.
+
+`limits` keeps one storage (its own Redis client) per event loop, like `SharedState`.
+Any storage failure (Redis down, stalled past the timeout) is a `RedisUnavailableError`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits import strategies as sync_strategies
+from limits.aio import strategies
+from limits.aio.storage import RedisStorage as AsyncRedisStorage
+from limits.errors import StorageError
+from limits.storage import RedisStorage
+
+from . import KEY_PREFIX, TIMEOUT_S, RedisUnavailableError
+from .connection import REDIS_ERRORS
+
+T = TypeVar("T")
+#: Longest single sleep while waiting for a provider window: re-checked after it.
+MAX_WAIT_S = 1.0
+
+
+def _options() -> dict[str, float | str | bool]:
+    return {"socket_timeout": TIMEOUT_S, "socket_connect_timeout": TIMEOUT_S}
+
+
+class _Storages:
+    """`limits`' storages on `url`: one sync, one async per event loop."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRedisStorage]
+        self._async = weakref.WeakKeyDictionary()
+        self._sync: RedisStorage | None = None
+
+    def async_storage(self) -> AsyncRedisStorage:
+        loop = asyncio.get_running_loop()
+        storage = self._async.get(loop)
+        if storage is None:
+            storage = AsyncRedisStorage(
+                f"async+{self.url}",
+                wrap_exceptions=True,
+                implementation="redispy",
+                key_prefix=KEY_PREFIX + "limits",
+                **_options(),
+            )
+            self._async[loop] = storage
+        return storage
+
+    def sync_storage(self) -> RedisStorage:
+        if self._sync is None:
+            self._sync = RedisStorage(
+                self.url, wrap_exceptions=True, key_prefix=KEY_PREFIX + "limits", **_options()
+            )
+        return self._sync
+
+
+async def _guarded(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    try:
+        return await call()
+    except (StorageError, *REDIS_ERRORS) as error:
+        raise RedisUnavailableError(what, error) from error
+
+
+def _guarded_sync(what: str, call: Callable[[], T]) -> T:
+    try:
+        return call()
+    except (StorageError, *REDIS_ERRORS) as error:
+        raise RedisUnavailableError(what, error) from error
+
+
+class SharedClientLimit:
+    """CLIENT_RATE_LIMIT_PER_MINUTE across processes: `await take(client)` -> 0 if the
+    request may go, else seconds until one would be accepted."""
+
+    def __init__(self, url: str, per_minute: int) -> None:
+        self.item = RateLimitItemPerMinute(per_minute)
+        self._storages = _Storages(url)
+
+    async def take(self, client: str) -> float:
+        limiter = strategies.MovingWindowRateLimiter(self._storages.async_storage())
+        what = "the per-client rate limit cannot be counted (refused)"
+        if await _guarded(what, lambda: limiter.hit(self.item, "client", client)):
+            return 0.0
+        stats = await _guarded(what, lambda: limiter.get_window_stats(self.item, "client", client))
+        return max(stats.reset_time - time.time(), 0.001)
+
+
+class SharedModelLimiter:
+    """The provider's limits across processes; `acquire()` before a call, `release` after."""
+
+    def __init__(
+        self,
+        url: str,
+        requests_per_minute: float | None = None,
+        tokens_per_minute: float | None = None,
+        max_concurrency: int | None = None,
+    ) -> None:
+        self.requests = RateLimitItemPerMinute(int(requests_per_minute or 0))
+        self.tokens = RateLimitItemPerMinute(int(tokens_per_minute or 0))
+        self.limit_requests = bool(requests_per_minute)
+        self.limit_tokens = bool(tokens_per_minute)
+        self.max_concurrency = max_concurrency
+        self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency else None
+        self._storages = _Storages(url)
+
+    async def acquire(self) -> None:
+        """A slot in this process, then room in the shared token and request windows."""
+        if self._slots is not None:
+            await self._slots.acquire()
+        try:
+            storage = self._storages.async_storage()
+            what = "the provider's rate limits cannot be counted (refused)"
+            if self.limit_tokens:
+                tokens = strategies.SlidingWindowCounterRateLimiter(storage)
+                while not await _guarded(what, lambda: tokens.test(self.tokens, "tokens")):
+                    await asyncio.sleep(await self._wait(tokens, self.tokens, "tokens"))
+            if self.limit_requests:
+                requests = strategies.MovingWindowRateLimiter(storage)
+                while not await _guarded(what, lambda: requests.hit(self.requests, "requests")):
+                    await asyncio.sleep(await self._wait(requests, self.requests, "requests"))
+        except BaseException:
+            if self._slots is not None:
+                self._slots.release()
+            raise
+
+    @staticmethod
+    async def _wait(limiter: strategies.RateLimiter, item: RateLimitItem, name: str) -> float:
+        what = "the provider's rate limits cannot be counted (refused)"
+        stats = await _guarded(what, lambda: limiter.get_window_stats(item, name))
+        return min(max(stats.reset_time - time.time(), 0.01), MAX_WAIT_S)
+
+    def release(self, tokens: int) -> None:
+        """The slot back now; the tokens are added by `arelease` (it needs the loop)."""
+        if self._slots is not None:
+            self._slots.release()
+
+    async def arelease(self, tokens: int) -> None:
+        """The call is over: its slot back, its real token usage into the shared window."""
+        self.release(tokens)
+        if self.limit_tokens and tokens > 0:
+            limiter = strategies.SlidingWindowCounterRateLimiter(self._storages.async_storage())
+            what = "the provider's token usage cannot be counted"
+            await _guarded(what, lambda: limiter.hit(self.tokens, "tokens", cost=tokens))
+
+    def acquire_sync(self) -> None:
+        """`acquire` for a synchronous call: the shared windows, no slot (asyncio's)."""
+        storage = self._storages.sync_storage()
+        what = "the provider's rate limits cannot be counted (refused)"
+        if self.limit_tokens:
+            tokens = sync_strategies.SlidingWindowCounterRateLimiter(storage)
+            while not _guarded_sync(what, lambda: tokens.test(self.tokens, "tokens")):
+                time.sleep(MAX_WAIT_S / 4)
+        if self.limit_requests:
+            requests = sync_strategies.MovingWindowRateLimiter(storage)
+            while not _guarded_sync(what, lambda: requests.hit(self.requests, "requests")):
+                time.sleep(MAX_WAIT_S / 4)
+
+    def release_sync(self, tokens: int) -> None:
+        if self.limit_tokens and tokens > 0:
+            limiter = sync_strategies.SlidingWindowCounterRateLimiter(self._storages.sync_storage())
+            what = "the provider's token usage cannot be counted"
+            _guarded_sync(what, lambda: limiter.hit(self.tokens, "tokens", cost=tokens))
