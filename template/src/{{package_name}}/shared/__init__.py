@@ -27,30 +27,13 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING
 
-from ..unavailable import ServiceUnavailableError
+from .errors import RedisUnavailableError, WorkersNeedRedisError
 
 if TYPE_CHECKING:
     from ..settings import Settings
     from .connection import SharedState
 
-#: Seconds any one Redis call (and a connection attempt) may take before it fails.
-TIMEOUT_S = 0.5
-#: Every key this app writes starts with its package name: apps can share one Redis.
-KEY_PREFIX = f"{__package__.split('.')[0]}:"
-
-
-class RedisUnavailableError(ServiceUnavailableError):
-    """Redis (REDIS_URL) did not answer in time: what needed it is refused, not let through."""
-
-    def __init__(self, what: str, error: BaseException) -> None:
-        super().__init__(
-            f"Redis (REDIS_URL) is unreachable, so {what}: {type(error).__name__}: "
-            f"{error}. Retry when Redis is back (no restart needed)."
-        )
-
-
-class WorkersNeedRedisError(RuntimeError):
-    """Several worker processes and a per-process limit or budget, without REDIS_URL."""
+__all__ = ["RedisUnavailableError", "WorkersNeedRedisError", "check_workers", "shared_state"]
 
 
 def shared_state(settings: Settings) -> SharedState | None:

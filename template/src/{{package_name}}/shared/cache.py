@@ -27,8 +27,8 @@ from langchain_core.outputs import ChatGeneration, Generation
 from opentelemetry import trace
 
 from ..response_cache import CACHE_HIT_ATTRIBUTE, request_key
-from . import KEY_PREFIX, RedisUnavailableError
-from .connection import REDIS_ERRORS, SharedState
+from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState
+from .errors import RedisUnavailableError
 
 CACHE_PREFIX = KEY_PREFIX + "cache:"
 

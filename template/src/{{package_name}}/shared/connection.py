@@ -12,7 +12,12 @@ from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from . import TIMEOUT_S, RedisUnavailableError
+from .errors import RedisUnavailableError
+
+#: Seconds any one Redis call (and a connection attempt) may take before it fails.
+TIMEOUT_S = 0.5
+#: Every key this app writes starts with its package name: apps can share one Redis.
+KEY_PREFIX = f"{__package__.split('.')[0]}:"
 
 #: What redis-py raises when the server is down, stalled, or restarting.
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)

@@ -28,8 +28,8 @@ from limits.aio.storage import RedisStorage as AsyncRedisStorage
 from limits.errors import StorageError
 from limits.storage import RedisStorage
 
-from . import KEY_PREFIX, TIMEOUT_S, RedisUnavailableError
-from .connection import REDIS_ERRORS
+from .connection import KEY_PREFIX, REDIS_ERRORS, TIMEOUT_S
+from .errors import RedisUnavailableError
 
 T = TypeVar("T")
 #: Longest single sleep while waiting for a provider window: re-checked after it.

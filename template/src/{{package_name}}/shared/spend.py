@@ -19,8 +19,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from . import KEY_PREFIX, RedisUnavailableError
-from .connection import REDIS_ERRORS, SharedState
+from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState
+from .errors import RedisUnavailableError
 
 #: A reservation is dropped this long after it was made, settled or not (a dead process).
 RESERVATION_TTL_S = 900
