@@ -33,6 +33,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from aieng.generate import new_project
@@ -61,16 +63,41 @@ SHARED_LOAD = [
 ]
 
 
-def redis_commands(url: str) -> int:
+#: Not the requests' round trips: connection set-up, readiness probes, script loading.
+NOT_PER_REQUEST = {"PING", "HELLO", "CLIENT", "SCRIPT", "INFO", "MONITOR"}
+
+
+def count_round_trips(url: str, run: Callable[[], dict[str, float]]) -> float:
+    """Commands the app sent Redis per request during `run()`, counted with MONITOR (a
+    separate short run: MONITOR slows Redis). Each is one round trip; the commands a Lua
+    script runs inside Redis (MONITOR marks them `lua`) are not."""
+    import threading
+
     import redis
 
-    stats = redis.Redis.from_url(url).info("stats")
-    return int(stats["total_commands_processed"])
+    counted = {"commands": 0}
+    stop = threading.Event()
+
+    def watch() -> None:
+        with redis.Redis.from_url(url, socket_timeout=3600).monitor() as monitor:
+            for event in monitor.listen():
+                if stop.is_set():
+                    return
+                name = str(event.get("command", "")).split(" ", 1)[0].strip('"').upper()
+                if event.get("client_type") != "lua" and name not in NOT_PER_REQUEST:
+                    counted["commands"] += 1
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    time.sleep(0.2)
+    row = run()
+    stop.set()
+    redis.Redis.from_url(url).ping()  # wakes the watcher up
+    watcher.join(timeout=5)
+    return counted["commands"] / row["requests"]
 
 
 def round_trip_p50_ms(url: str, samples: int = 2000) -> float:
-    import time
-
     import redis
 
     client = redis.Redis.from_url(url)
@@ -99,13 +126,15 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in setups}
         for _ in range(args.runs):
             for name, extra in setups.items():
-                before = redis_commands(server.url)
-                row = load(project, args, *SHARED_LOAD, *extra)
-                row["redis_per_request"] = (redis_commands(server.url) - before - 1) / row[
-                    "requests"
-                ]
-                runs[name].append(row)
+                runs[name].append(load(project, args, *SHARED_LOAD, *extra))
         p50 = round_trip_p50_ms(server.url)
+        small = argparse.Namespace(**{**vars(args), "requests": 300})
+        per_request = {
+            name: count_round_trips(
+                server.url, lambda e=extra: load(project, small, *SHARED_LOAD, *e)
+            )
+            for name, extra in setups.items()
+        }
     finally:
         server.close()
     print(
@@ -126,7 +155,7 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
             f" | {row['p50_ms']:.0f} ms | {row['p99_ms']:.0f} ms"
             f" | {row.get('server_cpu_ms_per_request', float('nan')):.2f} ms"
             f" | {row.get('client_cpu_ms_per_request', float('nan')):.2f} ms"
-            f" | {row['redis_per_request']:.1f} | {errors:.0f} |"
+            f" | {per_request[name]:.1f} | {errors:.0f} |"
         )
 
 

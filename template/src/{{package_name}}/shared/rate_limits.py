@@ -9,7 +9,8 @@
   for the length of a call, which a counter in Redis could not give back if the process
   died mid-call; with N processes, N x LLM_MAX_CONCURRENCY calls may be in flight.
 
-`limits` keeps one storage (its own Redis client) per event loop, like `SharedState`.
+`limits` keeps one storage (its own Redis client, with the shared clients' timeouts and
+no retries) per event loop, like `SharedState`.
 Any storage failure (Redis down, stalled past the timeout) is a `RedisUnavailableError`.
 """
 
@@ -28,16 +29,12 @@ from limits.aio.storage import RedisStorage as AsyncRedisStorage
 from limits.errors import StorageError
 from limits.storage import RedisStorage
 
-from .connection import KEY_PREFIX, REDIS_ERRORS, TIMEOUT_S
+from .connection import KEY_PREFIX, REDIS_ERRORS, client_options
 from .errors import RedisUnavailableError
 
 T = TypeVar("T")
 #: Longest single sleep while waiting for a provider window: re-checked after it.
 MAX_WAIT_S = 1.0
-
-
-def _options() -> dict[str, float | str | bool]:
-    return {"socket_timeout": TIMEOUT_S, "socket_connect_timeout": TIMEOUT_S}
 
 
 class _Storages:
@@ -58,7 +55,7 @@ class _Storages:
                 wrap_exceptions=True,
                 implementation="redispy",
                 key_prefix=KEY_PREFIX + "limits",
-                **_options(),
+                **client_options(asynchronous=True),
             )
             self._async[loop] = storage
         return storage
@@ -66,7 +63,10 @@ class _Storages:
     def sync_storage(self) -> RedisStorage:
         if self._sync is None:
             self._sync = RedisStorage(
-                self.url, wrap_exceptions=True, key_prefix=KEY_PREFIX + "limits", **_options()
+                self.url,
+                wrap_exceptions=True,
+                key_prefix=KEY_PREFIX + "limits",
+                **client_options(asynchronous=False),
             )
         return self._sync
 
