@@ -10,7 +10,10 @@ what the calls in flight when it was reached cost beyond their estimates.
 A reservation whose process died mid-call is forgotten after `RESERVATION_TTL_S`.
 Keys are per UTC day and expire two days later. Every call has the shared timeout; a
 failure is `RedisUnavailableError`: the gate refuses (a budget that cannot be checked is
-not spent).
+not spent). The gate and the adder are synchronous (they run in LangChain's callback
+handler, on the caller's thread), so this store uses redis-py's sync client: one
+loopback round trip (~30 us) holds the event loop that long; a stalled Redis holds it
+at most the timeout.
 """
 
 from __future__ import annotations
