@@ -82,7 +82,7 @@ def provider_limiter(settings: Settings) -> Limiter | None:
     if shared is not None and (limits[0] or limits[1]):
         from .shared.rate_limits import SharedModelLimiter
 
-        return SharedModelLimiter(shared.url, *limits)
+        return SharedModelLimiter(shared, *limits)
     return ModelLimiter(*limits)
 
 
