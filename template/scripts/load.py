@@ -113,13 +113,22 @@ def spawned_server(app: str, args: argparse.Namespace, api_key: str) -> Iterator
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """The CPU time a process has used so far (Linux's /proc); None elsewhere."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    """The CPU time a process and its children (uvicorn's workers) have used so far
+    (Linux's /proc); None elsewhere."""
+    stats = {}
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        try:  # after the command name, which may hold spaces: state, ppid, ...
+            stats[int(path.parent.name)] = path.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # a process that ended meanwhile
+    if pid not in stats:
         return None
-    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    tree, found = {pid}, True
+    while found:  # the workers, and anything they started
+        grown = tree | {child for child, fields in stats.items() if int(fields[1]) in tree}
+        found, tree = grown != tree, grown
+    ticks = sum(int(stats[p][11]) + int(stats[p][12]) for p in tree)  # utime + stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def ready(url: str) -> bool:
@@ -212,14 +221,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.spawn:
         api_key = os.environ.get("LOAD_API_KEY") or f"load-{secrets.token_hex(8)}"
         with spawned_server(args.spawn, args, api_key) as (url, pid):
-            before = cpu_seconds(pid)
+            before, client_before = cpu_seconds(pid), time.process_time()
             report = asyncio.run(run_load(url, args, api_key))
-            after = cpu_seconds(pid)
-        # What one request costs the server: with one worker, its CPU time over the run.
-        if before is not None and after is not None and args.workers == 1:
+            after, client_after = cpu_seconds(pid), time.process_time()
+        # What one request costs the server (all its workers), and this load generator.
+        if before is not None and after is not None:
             report["server_cpu_ms_per_request"] = round(
                 (after - before) * 1000 / report["requests"], 2
             )
+        report["client_cpu_ms_per_request"] = round(
+            (client_after - client_before) * 1000 / report["requests"], 2
+        )
     else:
         report = asyncio.run(run_load(args.url, args, os.environ.get("LOAD_API_KEY")))
     if args.json:

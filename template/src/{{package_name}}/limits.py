@@ -27,8 +27,8 @@ Why a subclass rather than LangChain's hooks or a wrapper:
 A subclass keeps all of that by inheritance, and a `try`/`finally` around the call
 releases the slot whatever happens.
 
-The limiter lives in one process: with several workers or replicas, divide the
-provider's limits by their number (see docs/scaling.md).
+`ModelLimiter` lives in one process; with REDIS_URL, `shared.rate_limits.SharedModelLimiter`
+(the same interface, `Limiter`) counts requests and tokens in Redis for every process.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ import asyncio
 import functools
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
@@ -47,6 +47,19 @@ Model = TypeVar("Model", bound=BaseChatModel)
 
 #: The methods through which LangChain's chat models reach the provider.
 PROVIDER_CALLS = ("_agenerate", "_astream", "_generate", "_stream")
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What `limited()` needs: this process's `ModelLimiter` or the shared one."""
+
+    async def acquire(self) -> None: ...
+
+    async def arelease(self, tokens: int) -> None: ...
+
+    def acquire_sync(self) -> None: ...
+
+    def release_sync(self, tokens: int) -> None: ...
 
 
 class ModelLimiter:
@@ -88,6 +101,10 @@ class ModelLimiter:
         if self._slots is not None:
             self._slots.release()
         self._spend(tokens)
+
+    async def arelease(self, tokens: int) -> None:
+        """`release`, awaitable, as a shared limiter's is (it writes to Redis)."""
+        self.release(tokens)
 
     def acquire_sync(self) -> None:
         """`acquire` for a synchronous call (`invoke`, `stream`): the token budget and the
@@ -132,7 +149,7 @@ def used_tokens(message: Any) -> int:
     return int(usage.get("total_tokens", 0))
 
 
-def limited(model: Model, limiter: ModelLimiter) -> Model:
+def limited(model: Model, limiter: Limiter) -> Model:
     """The same model (same client, same parameters) with `limiter` around its calls.
 
     A copy of `model` whose class becomes `limited_class(type(model))`: copying keeps the
@@ -151,7 +168,7 @@ def limited_class(model_class: type[Model]) -> type[Model]:
     and LangChain's cache key read as they do without limits."""
 
     class Limited(model_class):  # type: ignore[valid-type,misc]
-        limiter: ModelLimiter = Field(exclude=True)  # set by `limited()`
+        limiter: Limiter = Field(exclude=True)  # set by `limited()`
 
         # `run_manager` by name: LangChain hands it (the call's callbacks and metadata)
         # only to a `_generate`/`_agenerate` whose signature names it.
@@ -165,7 +182,7 @@ def limited_class(model_class: type[Model]) -> type[Model]:
                 tokens = sum(used_tokens(generation.message) for generation in result.generations)
                 return result
             finally:
-                self.limiter.release(tokens)
+                await self.limiter.arelease(tokens)
 
         async def _astream(self, *args: Any, **kwargs: Any) -> AsyncIterator[ChatGenerationChunk]:
             await self.limiter.acquire()
@@ -175,7 +192,7 @@ def limited_class(model_class: type[Model]) -> type[Model]:
                     tokens += used_tokens(chunk.message)
                     yield chunk
             finally:
-                self.limiter.release(tokens)
+                await self.limiter.arelease(tokens)
 
         def _generate(self, *args: Any, run_manager: Any = None, **kwargs: Any) -> ChatResult:
             self.limiter.acquire_sync()

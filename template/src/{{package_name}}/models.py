@@ -9,15 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import cast
 
+from langchain_core.caches import BaseCache
 from langchain_core.language_models import BaseChatModel
 
 from . import provider
 from .demo_replies import demo_reply
 from .fake_model import FakeChatModel
-from .limits import ModelLimiter, limited
+from .limits import Limiter, ModelLimiter, limited
 from .prompting import Prompt
 from .response_cache import ResponseCache
 from .settings import Settings
+from .shared import shared_state
 
 
 class MissingApiKeyError(RuntimeError):
@@ -41,15 +43,21 @@ class CallLevers:
 
     Built once per process (`from_settings`); each model built with it gets the limiter
     (one budget for the whole provider) and, when its temperature allows, the cache.
+    With REDIS_URL both live in Redis, shared by every process (shared/).
     """
 
-    cache: ResponseCache | None = None
-    limiter: ModelLimiter | None = None
+    cache: BaseCache | None = None
+    limiter: Limiter | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CallLevers:
-        cache = None
-        if settings.response_cache:
+        shared = shared_state(settings)
+        cache: BaseCache | None = None
+        if settings.response_cache and shared is not None:
+            from .shared.cache import RedisResponseCache
+
+            cache = RedisResponseCache(shared, settings.response_cache_ttl_s)
+        elif settings.response_cache:
             cache = ResponseCache(settings.response_cache_path, settings.response_cache_ttl_s)
         return cls(cache, provider_limiter(settings))
 
@@ -61,14 +69,22 @@ class CallLevers:
         return model
 
 
-def provider_limiter(settings: Settings) -> ModelLimiter | None:
-    """LLM_REQUESTS_PER_MINUTE, LLM_TOKENS_PER_MINUTE, LLM_MAX_CONCURRENCY; None if unset."""
+def provider_limiter(settings: Settings) -> Limiter | None:
+    """LLM_REQUESTS_PER_MINUTE, LLM_TOKENS_PER_MINUTE, LLM_MAX_CONCURRENCY; None if unset.
+    With REDIS_URL the first two are counted in Redis; the concurrency stays per process."""
     limits = (
         settings.llm_requests_per_minute,
         settings.llm_tokens_per_minute,
         settings.llm_max_concurrency,
     )
-    return ModelLimiter(*limits) if any(limits) else None
+    if not any(limits):
+        return None
+    shared = shared_state(settings)
+    if shared is not None and (limits[0] or limits[1]):
+        from .shared.rate_limits import SharedModelLimiter
+
+        return SharedModelLimiter(shared, *limits)
+    return ModelLimiter(*limits)
 
 
 def cacheable(settings: Settings, model: BaseChatModel) -> bool:

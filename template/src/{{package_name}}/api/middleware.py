@@ -17,13 +17,17 @@ import re
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from opentelemetry import trace
 
 from ..settings import Settings
+from ..shared import RedisUnavailableError, shared_state
+
+if TYPE_CHECKING:
+    from ..shared.rate_limits import SharedClientLimit
 
 # The ASGI interface (as in starlette.types, which the app does not depend on directly).
 Scope = MutableMapping[str, Any]
@@ -143,8 +147,9 @@ class ClientRateLimitMiddleware:
     (by its place in the list: never stored). A missing or wrong key counts against the
     address:
     a made-up key is no fresh allowance, and a 401 spends the allowance like any request,
-    so guessing keys is rate-limited too. The buckets live in this process: with several
-    workers, each counts on its own.
+    so guessing keys is rate-limited too. The buckets live in this process; with
+    REDIS_URL, `shared` counts instead, in Redis, for every process (a moving window of
+    60 s), and a Redis that cannot count gets a 503 naming it: refused, not let through.
     """
 
     def __init__(
@@ -154,8 +159,10 @@ class ClientRateLimitMiddleware:
         *,
         keys: Iterable[str] = (),
         clock: Callable[[], float] = time.monotonic,
+        shared: SharedClientLimit | None = None,
     ) -> None:
         self.app = app
+        self.shared = shared
         self.keys = [key.encode() for key in keys]
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0
@@ -197,7 +204,13 @@ class ClientRateLimitMiddleware:
         # Loading the playground's page must not spend the allowance its calls need.
         if scope["type"] != "http" or is_unguarded(scope):
             return await self.app(scope, receive, send)
-        wait = self.take(self.client(scope))
+        if self.shared is None:
+            wait = self.take(self.client(scope))
+        else:
+            try:
+                wait = await self.shared.take(self.client(scope))
+            except RedisUnavailableError as error:
+                return await _reply(send, 503, str(error), [("retry-after", "5")])
         if wait > 0:
             retry_after = str(max(1, math.ceil(wait)))
             return await _reply(
@@ -224,9 +237,16 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
     keys = [key.get_secret_value() for key in settings.api_keys]
     if keys:
         app.add_middleware(ApiKeyMiddleware, keys=keys)
-    if settings.client_rate_limit_per_minute:  # outside the key check: 401s count too
+    per_minute = settings.client_rate_limit_per_minute
+    if per_minute:  # outside the key check: 401s count too
+        shared = shared_state(settings)  # REDIS_URL: one count for every process
+        counter = None
+        if shared is not None:
+            from ..shared.rate_limits import SharedClientLimit
+
+            counter = SharedClientLimit(shared.url, per_minute)
         app.add_middleware(
-            ClientRateLimitMiddleware, per_minute=settings.client_rate_limit_per_minute, keys=keys
+            ClientRateLimitMiddleware, per_minute=per_minute, keys=keys, shared=counter
         )
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, **cors_options(settings.cors_origins))

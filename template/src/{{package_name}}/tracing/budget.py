@@ -17,9 +17,12 @@ or CLI command), so concurrent requests never mix. The day's spend lives in a
 `SpendStore`: `InProcessSpendStore`, a counter in this process, seeded at start-up from
 the local trace store (`spent_today_in_store`) so a restart does not reset the day. It
 costs nothing per call and works with TRACING=off or otlp, but it is not shared between
-worker processes: with N workers each may spend the daily budget (set it to the budget
-divided by N). A store shared by processes (Redis) is one object implementing
-`SpendStore` passed to `Budget`; nothing else changes. Days are UTC days.
+worker processes, so without REDIS_URL the app refuses to start several workers with a
+daily budget (`shared.check_workers`). With REDIS_URL the store is
+`shared.spend.RedisSpendStore`, one count for every process, which also *reserves*: the
+handler's gate at a model call's start is `check(reserve=True)` (a reservation held
+while the call runs, so concurrent calls on several replicas cannot all pass a nearly
+spent budget) and its adder settles it, `add(usd, reservation)`. Days are UTC days.
 """
 
 from __future__ import annotations
@@ -59,6 +62,16 @@ class SpendStore(Protocol):
     def spent_today(self) -> float: ...
 
     def add(self, usd: float) -> None: ...
+
+
+class ReservingSpendStore(SpendStore, Protocol):
+    """A store shared by processes: a call reserves before it starts, settles after."""
+
+    def reserve(self, limit_usd: float) -> tuple[float, str | None]:
+        """Today's spend (calls in flight included) and a reservation; None: refused."""
+        ...
+
+    def settle(self, reservation: str | None, usd: float) -> None: ...
 
 
 class InProcessSpendStore:
@@ -121,8 +134,12 @@ class Budget:
         finally:
             _request_spend.reset(token)
 
-    def check(self) -> None:
-        """The gate: raise `BudgetExceededError` if this request or today spent its budget."""
+    def check(self, *, reserve: bool = False) -> str | None:
+        """The gate: raise `BudgetExceededError` if this request or today spent its budget.
+
+        With `reserve` (at a model call's start) and a store that reserves, the call
+        holds a reservation, returned, until `add(usd, reservation)` settles it.
+        """
         limit = self.per_request_usd
         if limit is not None:
             spend = _request_spend.get()
@@ -131,27 +148,49 @@ class Budget:
                     f"this request has spent ${spend.usd:.4f} of its ${limit:g} budget "
                     "(BUDGET_USD_PER_REQUEST): no further model calls"
                 )
-        if self.per_day_usd is not None:
+        if self.per_day_usd is None:
+            return None
+        reservation = None
+        if reserve and hasattr(self.store, "reserve"):
+            spent, reservation = self.store.reserve(self.per_day_usd)
+        else:
             spent = self.store.spent_today()
-            if spent >= self.per_day_usd:
-                raise BudgetExceededError(
-                    f"today's model calls have cost ${spent:.4f}, the daily budget "
-                    f"is ${self.per_day_usd:g} (BUDGET_USD_PER_DAY): refused until 00:00 UTC",
-                    retry_after_s=_seconds_to_midnight(),
-                )
+        if spent >= self.per_day_usd:
+            raise BudgetExceededError(
+                f"today's model calls have cost ${spent:.4f}, the daily budget "
+                f"is ${self.per_day_usd:g} (BUDGET_USD_PER_DAY): refused until 00:00 UTC",
+                retry_after_s=_seconds_to_midnight(),
+            )
+        return reservation
 
-    def add(self, usd: float) -> None:
-        """The adder: a finished model call's cost, to the request's and the day's spend."""
+    def add(self, usd: float, reservation: str | None = None) -> None:
+        """The adder: a finished model call's cost, to the request's and the day's spend
+        (settling the call's reservation, if it holds one; a failed call settles 0)."""
         spend = _request_spend.get()
         if spend is not None:
             spend.usd += usd
-        self.store.add(usd)
+        if reservation is not None:
+            self.store.settle(reservation, usd)  # type: ignore[attr-defined]
+        elif usd:
+            self.store.add(usd)
 
 
 def budget_from(settings: Settings) -> Budget | None:
-    """The settings' budgets, the day seeded from the local trace store; None: no budget."""
+    """The settings' budgets, the day seeded from the local trace store, or counted in
+    Redis with REDIS_URL; None: no budget."""
     if settings.budget_usd_per_request is None and settings.budget_usd_per_day is None:
         return None
+    from ..shared import shared_state  # Redis clients only for apps that set REDIS_URL
+
+    shared = shared_state(settings)
+    if shared is not None:
+        from ..shared.spend import RedisSpendStore
+
+        return Budget(
+            per_request_usd=settings.budget_usd_per_request,
+            per_day_usd=settings.budget_usd_per_day,
+            store=RedisSpendStore(shared),
+        )
     seeded = spent_today_in_store(settings.trace_path) if "local" in settings.tracing else 0.0
     return Budget(
         per_request_usd=settings.budget_usd_per_request,

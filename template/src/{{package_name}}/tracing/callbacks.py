@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from random import getrandbits
 from time import time_ns
@@ -86,6 +86,8 @@ class ModelCallSpan(RunSpan):
     output: Any = None
     #: Streamed calls: when the first token came (`time.time_ns()`).
     first_token_ns: int | None = None
+    #: A shared daily budget's reservation (REDIS_URL), settled at the call's end.
+    reservation: str | None = None
 
 
 class TracingCallbackHandler(BaseCallbackHandler):
@@ -152,7 +154,7 @@ class TracingCallbackHandler(BaseCallbackHandler):
             run.messages = messages
         if self.budget is not None:
             try:
-                self.budget.check()  # the gate, at every model call's start
+                run.reservation = self.budget.check(reserve=True)  # the gate, every call
             except Exception as error:  # refused: the span says so, the caller gets it
                 self._fail(run_id, error)
                 raise
@@ -234,8 +236,8 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 cost = run.attrs.get(attr.COST_USD)
             else:
                 cost = self._call_cost(run.reply, _requested_model(run.request))
-            if cost:
-                self.budget.add(cost)  # the adder, at every priced model call's end
+            if cost or run.reservation:
+                self.budget.add(cost or 0.0, run.reservation)  # the adder; settles too
         self._finish(run, None)
 
     def _fill_model_span(self, run: RunSpan) -> None:
@@ -309,6 +311,10 @@ class TracingCallbackHandler(BaseCallbackHandler):
         return cost
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        run = self._runs.get(run_id)
+        if self.budget is not None and isinstance(run, ModelCallSpan) and run.reservation:
+            with suppress(Exception):  # unsettled, it expires (shared/spend.py)
+                self.budget.add(0.0, run.reservation)  # a failed call costs nothing
         self._fail(run_id, error)
 
     # --- Chains and agent steps ------------------------------------------------------

@@ -2,10 +2,10 @@
 
 An orchestrator restarts a process whose liveness fails, and stops sending traffic to
 one whose readiness fails; so readiness checks what a request needs (the model's
-configuration, the RAG store, the local trace store) and liveness checks nothing that
-could heal by itself. Each store check runs in a thread: a slow disk never blocks the
-event loop. Neither endpoint is traced (tracing/middleware.py): probes every few seconds
-would bury the real requests.
+configuration, the RAG store, the local trace store, Redis with REDIS_URL) and
+liveness checks nothing that could heal by itself. Each store check runs in a thread: a
+slow disk never blocks the event loop. Neither endpoint is traced
+(tracing/middleware.py): probes every few seconds would bury the real requests.
 """
 
 from __future__ import annotations

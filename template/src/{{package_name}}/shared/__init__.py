@@ -1,0 +1,76 @@
+"""State that every process and replica of the app shares, in Redis (`REDIS_URL`).
+
+With `REDIS_URL` set, four things count in Redis instead of in each process: the
+per-client rate limit (`rate_limits.py`), the provider limits (requests and tokens per
+minute, `rate_limits.py`; `LLM_MAX_CONCURRENCY` stays per process), the daily budget
+(`spend.py`, reserve before a call, settle after) and the response cache (`cache.py`).
+Any server that speaks Redis's protocol works: Redis, Valkey, a managed Redis
+(`rediss://` for TLS; a password in the URL).
+
+One `SharedState` (`connection.py`) per process and URL (`shared_state(settings)`), so
+every part of the app uses the same connection pools. redis-py and `limits` are imported
+only by an app that sets REDIS_URL (redis-py alone takes ~0.4 s to import).
+
+Every call has a timeout (`TIMEOUT_S`) and no retry loop: a Redis that is down or
+stalled fails a request in at most that long, as a `RedisUnavailableError` (a 503
+naming Redis), never a hang and never a silent pass: a budget that cannot be checked is
+not spent, a rate limit that cannot be counted refuses.
+The pools reconnect on the next call, so the app recovers by itself when Redis is back.
+
+Without `REDIS_URL`, each process keeps its own counters; `check_workers` then refuses
+to start several workers (WEB_CONCURRENCY) when a limit or budget is set, rather than
+let each of N processes spend it (see docs/scaling.md).
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING
+
+from .errors import RedisUnavailableError, WorkersNeedRedisError
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+    from .connection import SharedState
+
+__all__ = ["RedisUnavailableError", "WorkersNeedRedisError", "check_workers", "shared_state"]
+
+
+def shared_state(settings: Settings) -> SharedState | None:
+    """The process's `SharedState` for REDIS_URL; None without it (embedded defaults)."""
+    if settings.redis_url is None:
+        return None
+    return _shared_state(settings.redis_url.get_secret_value())
+
+
+@functools.cache
+def _shared_state(url: str) -> SharedState:
+    from .connection import SharedState
+
+    return SharedState(url)
+
+
+def per_process_guarantees(settings: Settings) -> list[str]:
+    """The settings whose promise holds per process only, without REDIS_URL."""
+    names = {
+        "CLIENT_RATE_LIMIT_PER_MINUTE": settings.client_rate_limit_per_minute,
+        "LLM_REQUESTS_PER_MINUTE": settings.llm_requests_per_minute,
+        "LLM_TOKENS_PER_MINUTE": settings.llm_tokens_per_minute,
+        "BUDGET_USD_PER_DAY": settings.budget_usd_per_day,
+    }
+    return [name for name, value in names.items() if value is not None]
+
+
+def check_workers(settings: Settings, workers: int | None = None) -> None:
+    """Refuse N workers without REDIS_URL when a limit or budget is set: each process would
+    count it on its own, N times the promise. (The response cache, a SQLite file in WAL
+    mode, is shared by the processes of one machine already; it needs no refusal.)"""
+    workers = workers or settings.web_concurrency
+    if workers <= 1 or settings.redis_url is not None:
+        return
+    guarantees = per_process_guarantees(settings)
+    if guarantees:
+        raise WorkersNeedRedisError(
+            f"{workers} workers (WEB_CONCURRENCY) would each count {', '.join(guarantees)} "
+            "on their own: set REDIS_URL to share them, or run one worker"
+        )
