@@ -6,7 +6,9 @@
 
 This is the loop that `langchain.agents.create_agent` builds for you; written out, every
 policy is in view: the step limit ends with a message saying so, and a tool that fails,
-does not exist or gets bad arguments answers the model with an error it can act on.
+does not exist or gets bad arguments answers the model with an error it can act on, and
+a call of a tool that requires approval pauses the run until a person decides
+(approval.py).
 
 The tool node is `run_tool` below rather than LangGraph's `ToolNode` (langgraph-prebuilt
 1.1): `ToolNode` runs only the calls whose arguments parsed (`tool_calls`) and leaves a
@@ -33,6 +35,7 @@ from langgraph.graph.state import CompiledStateGraph
 
 from ..prompting import Prompt, load_prompts
 from ..settings import Settings
+from .approval import Decision, ask_for_decisions, needs_approval, rejection_text
 from .state import AgentState
 from .tools import TOOLS
 
@@ -82,6 +85,31 @@ async def run_tool(tools: dict[str, BaseTool], call: dict[str, Any]) -> ToolMess
     return ToolMessage(content, tool_call_id=call_id, name=name, status="error")
 
 
+async def decide_and_run(
+    tools: dict[str, BaseTool], call: dict[str, Any], decision: Decision | None
+) -> ToolMessage:
+    """A call without a decision runs; an approved one runs, an edited one with its new
+    arguments; a rejected one does not run, and the model reads why."""
+    if decision is None or decision.action == "approve":
+        return await run_tool(tools, call)
+    if decision.action == "edit":
+        return await run_tool(tools, {**call, "args": decision.args, "error": None})
+    text = rejection_text(decision.reason)
+    return ToolMessage(text, tool_call_id=call["id"] or "", name=call["name"] or "", status="error")
+
+
+def with_edited_args(message: AIMessage, decisions: dict[str, Decision]) -> AIMessage:
+    """The model's message with the arguments a person edited, so the thread shows (and the
+    model reads) the call that really ran. Same id: `add_messages` replaces it."""
+    calls = [
+        {**call, "args": decisions[call["id"]].args}
+        if call["id"] in decisions and decisions[call["id"]].action == "edit"
+        else call
+        for call in message.tool_calls
+    ]
+    return message.model_copy(update={"tool_calls": calls})
+
+
 def build_agent(
     settings: Settings,
     model: BaseChatModel,
@@ -95,6 +123,11 @@ def build_agent(
     by_name = {tool.name: tool for tool in map(as_tool, tools)}
     bound_model = model.bind_tools(list(by_name.values()))
     max_steps = settings.agent_max_steps
+    gated = {
+        name
+        for name, tool in by_name.items()
+        if needs_approval(tool, settings.agent_approval_tools)
+    }
 
     async def call_model(state: AgentState, config: RunnableConfig) -> dict[str, Any]:
         messages = prompt.messages(history=state["messages"])  # prompts/agent.prompt.md
@@ -103,8 +136,18 @@ def build_agent(
         return {"messages": [reply], "steps": state["steps"] + 1}
 
     async def call_tools(state: AgentState) -> dict[str, Any]:
-        calls = pending_calls(state["messages"][-1])
-        return {"messages": await asyncio.gather(*(run_tool(by_name, c) for c in calls))}
+        last = state["messages"][-1]
+        calls = pending_calls(last)
+        waiting = [c for c in calls if c["name"] in gated and c.get("error") is None]
+        # Before any tool of this step runs: on resume the node starts again from here.
+        decisions = ask_for_decisions(waiting) if waiting else {}
+        results = await asyncio.gather(
+            *(decide_and_run(by_name, c, decisions.get(c["id"])) for c in calls)
+        )
+        edited = any(d.action == "edit" for d in decisions.values())
+        if edited and isinstance(last, AIMessage):
+            return {"messages": [with_edited_args(last, decisions), *results]}
+        return {"messages": results}
 
     def stop(state: AgentState) -> dict[str, Any]:
         text = (
