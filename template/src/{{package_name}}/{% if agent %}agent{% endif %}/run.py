@@ -87,8 +87,11 @@ async def stream_agent(
     # loses only that run's steps, and a step costs ~2 ms less with the SQLite memory.
     # (An agent without memory, as the evals build it, has nothing to save.)
     durability = "exit" if agent.checkpointer else None
-    stream = agent.astream(inputs, config, stream_mode=modes, durability=durability)
     calls: dict[str, ToolCallRecord] = {}
+    if resume is not None:  # the paused calls, so their results are reported with their args
+        for call in await pending_approvals(agent, result.thread_id):
+            calls[call["id"]] = ToolCallRecord(call["id"], call["tool"], call["args"])
+    stream = agent.astream(inputs, config, stream_mode=modes, durability=durability)
     deadline = asyncio.get_running_loop().time() + settings.agent_timeout_s
     while True:
         try:
@@ -149,6 +152,8 @@ def _step_events(
             record = calls.get(message.tool_call_id)
             if record is None:
                 record = ToolCallRecord(message.tool_call_id, message.name or "", {})
+            if all(other is not record for other in result.tool_calls):  # asked before a pause
+                result.tool_calls.append(record)
             record.result, record.error = message.text, message.status == "error"
             yield AgentEvent.tool_result(record)
     if node == "stop":
