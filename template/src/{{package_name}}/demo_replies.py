@@ -5,7 +5,7 @@ app builds for LLM_PROVIDER=fake answers with `demo_reply` instead, so that what
 README and the playground show does offline what they say: the agent calls the
 calculator (and the clock, and `search_documents`) and answers from the result, asks
 to file a ticket when told to (a call that waits for approval) and says what became of
-it; a
+it, saves what it is told to remember and recalls it when asked what it knows; a
 grounded answer quotes the passage that best matches the question and cites it as
 `[n]`; a prompt with an output schema gets JSON valid against it; a think-then-answer
 prompt gets a `Thought:` and a `Final Answer:`. Each rule reads the shape of the
@@ -39,6 +39,11 @@ PASSAGE = re.compile(r"^\[(\d+)\] \(([^)]*)\) ", re.MULTILINE)
 ARITHMETIC = re.compile(r"[\d(][\d\s.()+\-*/%]*[\d)]")
 TIME_WORDS = re.compile(r"\b(time|date|today|day is it)\b", re.IGNORECASE)
 TICKET_WORDS = re.compile(r"\b(file|open|raise|report|create)\b.*\btickets?\b", re.IGNORECASE)
+REMEMBER = re.compile(r"^\s*(?:please\s+)?remember(?:\s+that)?\s+(.+)$", re.IGNORECASE | re.DOTALL)
+RECALL_WORDS = re.compile(
+    r"\b(what do you (?:remember|know) about me|do you remember|what is my|what's my)\b",
+    re.IGNORECASE,
+)
 ABOUT_ME = re.compile(r"\b(who are you|what can you do)\b", re.IGNORECASE)
 
 
@@ -84,6 +89,12 @@ def tool_sentence(name: str, args: dict[str, Any], result: str, question: str) -
         return f"It is {result} (UTC)."
     if name == "file_ticket":
         return f"Done: {result}."
+    if name == "remember":
+        return f"I will remember that {args.get('fact', '')}."
+    if name == "recall":
+        if result.startswith("nothing"):
+            return "I do not remember anything about you yet."
+        return "You told me: " + "; ".join(line.lstrip("- ") for line in result.splitlines()) + "."
     if name == "search_documents":
         found = best_passage_sentence(question, result)
         if found is None:
@@ -102,6 +113,11 @@ def call_a_tool(request: FakeRequest) -> Reply | None:
     expression = arithmetic_in(question)
     if "calculator" in tools and expression:
         return tool_call(request, "calculator", {"expression": expression})
+    remembered = REMEMBER.match(question)
+    if "remember" in tools and remembered:
+        return tool_call(request, "remember", {"fact": remembered[1].strip().rstrip(".")})
+    if "recall" in tools and RECALL_WORDS.search(question):
+        return tool_call(request, "recall", {"query": question})
     if "file_ticket" in tools and TICKET_WORDS.search(question):
         title = question.split(":", 1)[1] if ":" in question else question
         return tool_call(request, "file_ticket", {"title": first_sentence(title)[:80]})

@@ -7,11 +7,13 @@ the model chooses it, step by step, by asking for tools until it can answer.
     state.py   what a thread remembers                         memory.py  where threads are kept
     run.py     one run: events, result, time limit             events.py  what a run reports
     approval.py  calls that wait for a person                  tickets.py an example of one
+    memories.py  what it keeps about a user, across threads
 """
 
 from .approval import DecisionError, requires_approval
 from .events import AgentEvent, AgentResult, ToolCallRecord, describe
 from .graph import build_agent
+from .memories import UserMemories, memory_tools, open_memory_store
 from .memory import open_checkpointer
 from .run import (
     ApprovalStateError,
@@ -32,9 +34,12 @@ __all__ = [
     "DecisionError",
     "ThreadNotFoundError",
     "ToolCallRecord",
+    "UserMemories",
     "build_agent",
     "describe",
+    "memory_tools",
     "open_checkpointer",
+    "open_memory_store",
     "pending_approvals",
     "requires_approval",
     "resume_decisions",

@@ -26,6 +26,7 @@ from ..settings import Settings
 from .approval import resolve_decisions
 from .events import AgentEvent, AgentResult, ToolCallRecord
 from .graph import closing_messages
+from .memories import DEFAULT_USER
 
 
 class ThreadNotFoundError(LookupError):
@@ -62,13 +63,15 @@ async def stream_agent(
     *,
     tokens: bool = True,
     resume: dict[str, dict[str, Any]] | None = None,
+    user: str | None = None,
 ) -> AsyncIterator[AgentEvent]:
     """Yield tool_call, tool_result and (if `tokens`) token events, an approval event if
     the run pauses, then one final event. With `resume` (decisions by call id, from
-    `resume_decisions`), continue the paused thread instead of asking `question`."""
+    `resume_decisions`), continue the paused thread instead of asking `question`. `user`
+    owns the long-term memories the run may save and recall (memories.py)."""
     result = AgentResult(answer="", thread_id=thread_id or uuid.uuid4().hex)
     config: RunnableConfig = {
-        "configurable": {"thread_id": result.thread_id},
+        "configurable": {"thread_id": result.thread_id, "user_id": user or DEFAULT_USER},
         # A safety net under the step limit: each step is a model and a tool superstep.
         "recursion_limit": 2 * settings.agent_max_steps + 4,
     }
@@ -182,9 +185,12 @@ async def run_agent(
     thread_id: str | None = None,
     *,
     resume: dict[str, dict[str, Any]] | None = None,
+    user: str | None = None,
 ) -> AgentResult:
     """The whole run at once: the answer, every tool call with its result, steps, usage."""
-    events = stream_agent(agent, settings, question, thread_id, tokens=False, resume=resume)
+    events = stream_agent(
+        agent, settings, question, thread_id, tokens=False, resume=resume, user=user
+    )
     async for event in events:
         if event.result is not None:
             return event.result
