@@ -14,7 +14,7 @@ import pytest
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 SMALLEST = {
-    "agent.py": ["--runs", "2", "--calls", "1"],
+    "agent.py": ["--runs", "2", "--calls", "1", "--mcp-calls", "2"],
     "app.py": ["--requests", "20", "--runs", "1"],
     "evals.py": ["--cases", "40", "--runs", "1"],
     "load.py": ["--requests", "100", "--concurrency", "8", "--latency-ms", "5", "--runs", "1"],

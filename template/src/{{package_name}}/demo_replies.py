@@ -3,7 +3,9 @@
 Tests script the fake reply by reply, and its plain default is an echo. The fake the
 app builds for LLM_PROVIDER=fake answers with `demo_reply` instead, so that what the
 README and the playground show does offline what they say: the agent calls the
-calculator (and the clock, and `search_documents`) and answers from the result; a
+calculator (and the clock, and `search_documents`) and answers from the result, asks
+to file a ticket when told to (a call that waits for approval) and says what became of
+it, saves what it is told to remember and recalls it when asked what it knows; a
 grounded answer quotes the passage that best matches the question and cites it as
 `[n]`; a prompt with an output schema gets JSON valid against it; a think-then-answer
 prompt gets a `Thought:` and a `Final Answer:`. Each rule reads the shape of the
@@ -36,6 +38,12 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 PASSAGE = re.compile(r"^\[(\d+)\] \(([^)]*)\) ", re.MULTILINE)
 ARITHMETIC = re.compile(r"[\d(][\d\s.()+\-*/%]*[\d)]")
 TIME_WORDS = re.compile(r"\b(time|date|today|day is it)\b", re.IGNORECASE)
+TICKET_WORDS = re.compile(r"\b(file|open|raise|report|create)\b.*\btickets?\b", re.IGNORECASE)
+REMEMBER = re.compile(r"^\s*(?:please\s+)?remember(?:\s+that)?\s+(.+)$", re.IGNORECASE | re.DOTALL)
+RECALL_WORDS = re.compile(
+    r"\b(what do you (?:remember|know) about me|do you remember|what is my|what's my)\b",
+    re.IGNORECASE,
+)
 ABOUT_ME = re.compile(r"\b(who are you|what can you do)\b", re.IGNORECASE)
 
 
@@ -65,7 +73,9 @@ def answer_from_tool_results(request: FakeRequest) -> Reply | None:
     sentences = []
     for result in results:
         call = calls.get(getattr(result, "tool_call_id", ""), {"name": "", "args": {}})
-        if getattr(result, "status", "") == "error":
+        if result.text.startswith("not run: "):  # rejected by a person, or the run stopped
+            sentences.append(f"I did not run {call['name'] or 'the tool'}: {result.text[9:]}.")
+        elif getattr(result, "status", "") == "error":
             sentences.append(f"The {call['name'] or 'tool'} call failed: {result.text}")
         else:
             sentences.append(tool_sentence(call["name"], call["args"], result.text, question))
@@ -77,6 +87,14 @@ def tool_sentence(name: str, args: dict[str, Any], result: str, question: str) -
         return f"{args.get('expression', '')} = {result}."
     if name == "current_time":
         return f"It is {result} (UTC)."
+    if name == "file_ticket":
+        return f"Done: {result}."
+    if name == "remember":
+        return f"I will remember that {args.get('fact', '')}."
+    if name == "recall":
+        if result.startswith("nothing"):
+            return "I do not remember anything about you yet."
+        return "You told me: " + "; ".join(line.lstrip("- ") for line in result.splitlines()) + "."
     if name == "search_documents":
         found = best_passage_sentence(question, result)
         if found is None:
@@ -95,6 +113,14 @@ def call_a_tool(request: FakeRequest) -> Reply | None:
     expression = arithmetic_in(question)
     if "calculator" in tools and expression:
         return tool_call(request, "calculator", {"expression": expression})
+    remembered = REMEMBER.match(question)
+    if "remember" in tools and remembered:
+        return tool_call(request, "remember", {"fact": remembered[1].strip().rstrip(".")})
+    if "recall" in tools and RECALL_WORDS.search(question):
+        return tool_call(request, "recall", {"query": question})
+    if "file_ticket" in tools and TICKET_WORDS.search(question):
+        title = question.split(":", 1)[1] if ":" in question else question
+        return tool_call(request, "file_ticket", {"title": first_sentence(title)[:80]})
     if "current_time" in tools and TIME_WORDS.search(question):
         return tool_call(request, "current_time", {})
     if "search_documents" in tools and keywords(question):

@@ -177,6 +177,12 @@ def tool_calls(run: Observed, value: Any) -> str | None:
     return None if not missing else f"not called: {missing} (called: {run.tool_calls})"
 
 
+def not_called(run: Observed, value: Any) -> str | None:
+    """None of the named tools ran (a call refused approval shows as `NAME (not approved)`)."""
+    ran = [name for name in _tool_names(value) if name in run.tool_calls]
+    return None if not ran else f"called: {ran} (called: {run.tool_calls})"
+
+
 def trajectory(run: Observed, value: Any) -> str | None:
     """The tools called, in order: `{"tools": [...], "match": "exact"}`.
 
@@ -216,6 +222,7 @@ ASSERTIONS: dict[str, Check] = {
     "mrr": mrr_check,
     "ndcg_at_k": ndcg_at_k_check,
     "tool_calls": tool_calls,
+    "not_called": not_called,
     "trajectory": trajectory,
 }
 #: Assertions scored by a model, after the run (see judge.py).

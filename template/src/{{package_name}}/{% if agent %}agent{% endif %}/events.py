@@ -12,7 +12,7 @@ from typing import Any, Literal
 from ..chat import Usage
 from ..wording import plural
 
-EventKind = Literal["token", "tool_call", "tool_result", "final"]
+EventKind = Literal["token", "tool_call", "tool_result", "approval", "final"]
 
 
 @dataclass
@@ -35,6 +35,10 @@ class AgentResult:
     usage: Usage = field(default_factory=Usage)
     #: "step_limit" or "timeout" when the run was cut short (the answer says so too).
     stopped: str | None = None
+    #: "needs_approval" when the run paused for a person's decision (approval.py).
+    status: Literal["done", "needs_approval"] = "done"
+    #: The calls waiting for a decision: `{"id", "tool", "args"}` each.
+    pending: list[dict[str, Any]] = field(default_factory=list)
 
     def add_usage(self, usage: Usage) -> None:
         self.usage = Usage(
@@ -69,6 +73,10 @@ class AgentEvent:
         return cls("tool_result", data)
 
     @classmethod
+    def approval(cls, result: AgentResult) -> AgentEvent:
+        return cls("approval", {"thread_id": result.thread_id, "pending": result.pending})
+
+    @classmethod
     def final(cls, result: AgentResult) -> AgentEvent:
         return cls("final", result.to_dict(), result)
 
@@ -80,6 +88,9 @@ def describe(event: AgentEvent) -> str:
         return f"-> {data['name']}({data['args']})"
     if event.kind == "tool_result":
         return f"<- {data['name']}: {data['result']}"
+    if event.kind == "approval":
+        calls = ", ".join(f"{call['tool']}({call['args']})" for call in data["pending"])
+        return f"?? waiting for approval: {calls}"
     if event.kind == "final":
         tokens, steps = data["usage"]["total_tokens"], data["steps"]
         counts = f"{plural(steps, 'step')}, {plural(tokens, 'token')}"

@@ -3,23 +3,56 @@
 The API (`POST /agent`, `POST /agent/stream`) and the CLI (`app agent`) all go through
 `stream_agent`, so they report the same steps. The wall-clock limit lives here: it ends
 the run and leaves the thread in a state the next request can continue from.
+
+A run that reaches a tool requiring approval ends with `status="needs_approval"` and the
+pending calls (an `approval` event, then the final one); `resume_decisions` checks the
+decisions for such a thread and `stream_agent(..., resume=...)` continues it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_core.runnables import RunnableConfig
 from langgraph.graph.state import CompiledStateGraph
+from langgraph.types import Command, Interrupt
 
 from ..chat import Usage
 from ..settings import Settings
+from .approval import resolve_decisions
 from .events import AgentEvent, AgentResult, ToolCallRecord
 from .graph import closing_messages
+from .memories import DEFAULT_USER
+
+
+class ThreadNotFoundError(LookupError):
+    """A resume for a thread the memory does not have (404)."""
+
+
+class ApprovalStateError(RuntimeError):
+    """A resume with nothing pending, or a new question while calls wait (409)."""
+
+
+async def pending_approvals(agent: CompiledStateGraph, thread_id: str) -> list[dict[str, Any]]:
+    """The calls of `thread_id` waiting for a decision; [] when none."""
+    state = await agent.aget_state({"configurable": {"thread_id": thread_id}})
+    if not state.values:
+        raise ThreadNotFoundError(f"there is no conversation with thread id {thread_id!r}")
+    return [call for paused in state.interrupts for call in paused.value.get("pending", [])]
+
+
+async def resume_decisions(
+    agent: CompiledStateGraph, thread_id: str, decisions: Iterable[Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Check the decisions against what the thread waits for; `resume=` for stream_agent."""
+    pending = await pending_approvals(agent, thread_id)
+    if not pending:
+        raise ApprovalStateError(f"thread {thread_id!r} has no tool call waiting for approval")
+    return resolve_decisions(pending, decisions)
 
 
 async def stream_agent(
@@ -29,22 +62,39 @@ async def stream_agent(
     thread_id: str | None = None,
     *,
     tokens: bool = True,
+    resume: dict[str, dict[str, Any]] | None = None,
+    user: str | None = None,
 ) -> AsyncIterator[AgentEvent]:
-    """Yield tool_call, tool_result and (if `tokens`) token events, then one final event."""
+    """Yield tool_call, tool_result and (if `tokens`) token events, an approval event if
+    the run pauses, then one final event. With `resume` (decisions by call id, from
+    `resume_decisions`), continue the paused thread instead of asking `question`. `user`
+    owns the long-term memories the run may save and recall (memories.py)."""
     result = AgentResult(answer="", thread_id=thread_id or uuid.uuid4().hex)
     config: RunnableConfig = {
-        "configurable": {"thread_id": result.thread_id},
+        "configurable": {"thread_id": result.thread_id, "user_id": user or DEFAULT_USER},
         # A safety net under the step limit: each step is a model and a tool superstep.
         "recursion_limit": 2 * settings.agent_max_steps + 4,
     }
-    inputs = {"messages": [HumanMessage(question)], "steps": 0, "stopped": None}
+    inputs: dict[str, Any] | Command
+    if resume is not None:
+        inputs = Command(resume=resume)
+    else:
+        if thread_id is not None and agent.checkpointer and await _waits(agent, thread_id):
+            raise ApprovalStateError(
+                f"thread {thread_id!r} waits for a decision on a tool call: "
+                f"POST /agent/{thread_id}/resume first"
+            )
+        inputs = {"messages": [HumanMessage(question)], "steps": 0, "stopped": None}
     modes = ["updates", "messages"] if tokens else ["updates"]
     # The thread is saved once, when the run ends, not after every step: a crash mid-run
     # loses only that run's steps, and a step costs ~2 ms less with the SQLite memory.
     # (An agent without memory, as the evals build it, has nothing to save.)
     durability = "exit" if agent.checkpointer else None
-    stream = agent.astream(inputs, config, stream_mode=modes, durability=durability)
     calls: dict[str, ToolCallRecord] = {}
+    if resume is not None:  # the paused calls, so their results are reported with their args
+        for call in await pending_approvals(agent, result.thread_id):
+            calls[call["id"]] = ToolCallRecord(call["id"], call["tool"], call["args"])
+    stream = agent.astream(inputs, config, stream_mode=modes, durability=durability)
     deadline = asyncio.get_running_loop().time() + settings.agent_timeout_s
     while True:
         try:
@@ -63,9 +113,25 @@ async def stream_agent(
                 yield AgentEvent("token", {"text": message.text})
             continue
         for node, update in chunk.items():
+            if node == "__interrupt__":  # the tool node paused for decisions (approval.py)
+                yield _paused(update, result)
+                continue
             for event in _step_events(node, update or {}, result, calls):
                 yield event
     yield AgentEvent.final(result)
+
+
+async def _waits(agent: CompiledStateGraph, thread_id: str) -> bool:
+    try:
+        return bool(await pending_approvals(agent, thread_id))
+    except ThreadNotFoundError:
+        return False
+
+
+def _paused(interrupts: tuple[Interrupt, ...], result: AgentResult) -> AgentEvent:
+    result.status = "needs_approval"
+    result.pending = [call for paused in interrupts for call in paused.value.get("pending", [])]
+    return AgentEvent.approval(result)
 
 
 def _step_events(
@@ -89,6 +155,8 @@ def _step_events(
             record = calls.get(message.tool_call_id)
             if record is None:
                 record = ToolCallRecord(message.tool_call_id, message.name or "", {})
+            if all(other is not record for other in result.tool_calls):  # asked before a pause
+                result.tool_calls.append(record)
             record.result, record.error = message.text, message.status == "error"
             yield AgentEvent.tool_result(record)
     if node == "stop":
@@ -111,10 +179,19 @@ async def _stop_on_timeout(
 
 
 async def run_agent(
-    agent: CompiledStateGraph, settings: Settings, question: str, thread_id: str | None = None
+    agent: CompiledStateGraph,
+    settings: Settings,
+    question: str,
+    thread_id: str | None = None,
+    *,
+    resume: dict[str, dict[str, Any]] | None = None,
+    user: str | None = None,
 ) -> AgentResult:
     """The whole run at once: the answer, every tool call with its result, steps, usage."""
-    async for event in stream_agent(agent, settings, question, thread_id, tokens=False):
+    events = stream_agent(
+        agent, settings, question, thread_id, tokens=False, resume=resume, user=user
+    )
+    async for event in events:
         if event.result is not None:
             return event.result
     raise RuntimeError("the agent stream ended without a final event")

@@ -44,6 +44,5 @@ async def ready(state: StateDep) -> JSONResponse:
         except Exception as error:
             checks[name] = f"{type(error).__name__}: {error}"
     ok = all(value == "ok" for value in checks.values())
-    return JSONResponse(
-        {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
-    )
+    body = {"status": "ready" if ok else "not ready", "checks": checks, **state.reports()}
+    return JSONResponse(body, status_code=200 if ok else 503)

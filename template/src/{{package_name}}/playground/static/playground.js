@@ -95,6 +95,57 @@ function finishStep(item, data) {
   result.classList.toggle("error", data.error);
 }
 
+// A run paused on a tool that requires approval (file_ticket...): the pending calls with
+// their arguments, and buttons that resume the thread (POST /agent/{thread_id}/resume).
+function showApproval(item, data) {
+  const box = element("div", "approval");
+  box.setAttribute("role", "group");
+  box.append(element("p", "", "Waiting for your approval:"));
+  for (const pending of data.pending) {
+    const entry = element("div", "pending-call");
+    entry.append(element("span", "tool", pending.tool), element("code", "args", JSON.stringify(pending.args)));
+    box.append(entry);
+  }
+  const reason = element("input", "reason");
+  reason.placeholder = "reason, if you reject (the agent reads it)";
+  const approve = element("button", "approve", "Approve");
+  const reject = element("button", "reject", "Reject");
+  approve.type = reject.type = "button";
+  approve.addEventListener("click", () => resume(item, box, data.thread_id, { action: "approve" }));
+  reject.addEventListener("click", () =>
+    resume(item, box, data.thread_id, { action: "reject", reason: reason.value || null }),
+  );
+  box.append(reason, approve, reject);
+  item.append(box);
+}
+
+async function resume(item, box, thread, decision) {
+  box.querySelectorAll("button").forEach((button) => (button.disabled = true));
+  item.classList.add("pending");
+  let result;
+  try {
+    const response = await call(`/agent/${encodeURIComponent(thread)}/resume`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(decision),
+    });
+    result = await response.json();
+  } catch (error) {
+    showError(item, error);
+    return;
+  } finally {
+    item.classList.remove("pending");
+  }
+  box.remove();
+  for (const record of result.tool_calls) {
+    const shown = [...item.querySelectorAll(".step")].some((s) => s.dataset.id === record.id);
+    if (!shown) addStep(item, record);
+    finishStep(item, record);
+  }
+  item.querySelector(".text").textContent = result.answer;
+  if (result.status === "needs_approval") showApproval(item, result);
+}
+
 async function ask(question) {
   const agent = config.agent && document.querySelector("input[name=mode]:checked").value === "agent";
   addMessage("user", question);
@@ -116,6 +167,7 @@ async function ask(question) {
       if (event === "token") text.textContent += data.text;
       else if (event === "tool_call") addStep(item, data);
       else if (event === "tool_result") finishStep(item, data);
+      else if (event === "approval") showApproval(item, data);
       else if (event === "final") final = data;
       else if (event === "error") throw new Error(explain(data.message));
     }
@@ -129,6 +181,7 @@ async function ask(question) {
   }
   text.textContent = final.answer;
   if (agent) threadId = final.thread_id;
+  if (final.status === "needs_approval") return; // the approval box asks; resume() goes on
   else history.push({ role: "user", content: question }, { role: "assistant", content: final.answer });
   addMeta(item, { started, usage: final.usage, traceId: response.headers.get("x-trace-id") });
   if (final.passages && final.passages.length) addSources(item, final.passages);

@@ -1,0 +1,141 @@
+"""Tools from MCP servers: the ones `mcp.json` lists (MCP_CONFIG), for the agent.
+
+The file has the format Claude Desktop, Cursor and VS Code use:
+
+    {"mcpServers": {
+        "files": {"command": "npx", "args": ["-y", "@mcp/server-files"],
+                  "env": {"ROOT": "${HOME}"}},
+        "tickets": {"url": "https://mcp.example.com/mcp",
+                    "headers": {"Authorization": "Bearer ${TOKEN}"}}
+    }}
+
+`command` servers run as a child process (stdio); `url` ones are reached over streamable
+HTTP. `${VAR}` in `env`, `headers` and `url` is read from the environment when the app
+starts; the values are never logged (a failure is logged by server name and error type
+only). langchain-mcp-adapters speaks the protocol: one session per server, opened with
+the app and closed with it.
+
+Each tool is named `SERVER_TOOL`, so it cannot clash with the app's own or another
+server's. A call waits at most MCP_TIMEOUT_S; an error (the tool's, a timeout, a server
+that died) goes back to the model as the tool's error, like any tool's (graph.py). A
+server that will not start is one log line naming it, and the agent runs with the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from langchain_core.tools import BaseTool
+
+from ..settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class McpConfigError(ValueError):
+    """mcp.json cannot be read or a server entry is malformed."""
+
+
+def expand(value: str, environ: Mapping[str, str]) -> str:
+    """`${VAR}` -> its value in `environ` ("" when unset)."""
+    return _VARIABLE.sub(lambda match: environ.get(match[1], ""), value)
+
+
+def read_mcp_config(
+    path: Path, environ: Mapping[str, str] | None = None, timeout_s: float = 30.0
+) -> dict[str, dict[str, Any]]:
+    """Server name -> the connection langchain-mcp-adapters takes; {} when no file."""
+    if not path.exists():
+        return {}
+    environ = os.environ if environ is None else environ
+    try:
+        servers = json.loads(path.read_text(encoding="utf-8")).get("mcpServers", {})
+    except (ValueError, AttributeError) as error:
+        raise McpConfigError(f"{path}: not a JSON object with mcpServers ({error})") from None
+    session = {"read_timeout_seconds": timedelta(seconds=timeout_s)}  # per request
+    connections: dict[str, dict[str, Any]] = {}
+    for name, entry in servers.items():
+        if "command" in entry:
+            env = {key: expand(str(v), environ) for key, v in dict(entry.get("env") or {}).items()}
+            connections[name] = {
+                "transport": "stdio",
+                "command": entry["command"],
+                "args": [str(arg) for arg in entry.get("args", [])],
+                # The child sees the app's PATH and the like, plus what the entry sets.
+                "env": {**os.environ, **env},
+                "session_kwargs": session,
+            }
+        elif "url" in entry:
+            given = dict(entry.get("headers") or {})
+            headers = {key: expand(str(value), environ) for key, value in given.items()}
+            connections[name] = {
+                "transport": "streamable_http",
+                "url": expand(entry["url"], environ),
+                "headers": headers,
+                "timeout": timedelta(seconds=timeout_s),
+                "session_kwargs": session,
+            }
+        else:
+            raise McpConfigError(f"{path}: server {name!r} has neither `command` nor `url`")
+    return connections
+
+
+@dataclass
+class McpTools:
+    """The tools of every server that started, and each server's state for /health/ready."""
+
+    tools: list[BaseTool] = field(default_factory=list)
+    #: Server name -> "ok (N tools)" or "failed: ErrorType".
+    servers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def failed(self) -> list[str]:
+        return [name for name, state in self.servers.items() if not state.startswith("ok")]
+
+
+@asynccontextmanager
+async def open_mcp_tools(settings: Settings) -> AsyncIterator[McpTools]:
+    """Start a session with each server of MCP_CONFIG; closed when the block ends."""
+    try:
+        connections = read_mcp_config(Path(settings.mcp_config), timeout_s=settings.mcp_timeout_s)
+    except McpConfigError as error:
+        logger.warning("MCP: %s; the agent runs without MCP tools", error)
+        connections = {}
+    found = McpTools()
+    if not connections:
+        yield found
+        return
+    from langchain_mcp_adapters.client import MultiServerMCPClient
+    from langchain_mcp_adapters.tools import load_mcp_tools
+
+    client = MultiServerMCPClient(connections)  # type: ignore[arg-type]
+    async with AsyncExitStack() as sessions:
+        for name in connections:
+            try:
+                async with asyncio.timeout(settings.mcp_timeout_s):
+                    session = await sessions.enter_async_context(client.session(name))
+                    # A tool's error raises, so the graph reports it to the model as an error.
+                    tools = await load_mcp_tools(
+                        session, server_name=name, tool_name_prefix=True, handle_tool_errors=False
+                    )
+            except Exception as error:  # one server down is not the app down
+                logger.warning("MCP server %r failed to start: %s", name, type(error).__name__)
+                found.servers[name] = f"failed: {type(error).__name__}"
+                continue
+            for tool in tools:
+                tool.metadata = {**(tool.metadata or {}), "mcp_server": name}
+            found.tools.extend(tools)
+            found.servers[name] = f"ok ({len(tools)} tools)"
+        yield found
