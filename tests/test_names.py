@@ -26,9 +26,17 @@ def test_good_project_names(render: Render, name: str) -> None:
     assert (render(name) / "pyproject.toml").is_file()
 
 
-@pytest.mark.parametrize("name", ["-bot", "bot-", "two words", "bot!"])
-def test_bad_project_name_says_which_rule(render: Render, tmp_path: Path, name: str) -> None:
-    with pytest.raises(BadInputError, match="is not a PEP 508 name"):
+@pytest.mark.parametrize(
+    ("name", "rule"),
+    [
+        *[(name, "is not a PEP 508 name") for name in ["-bot", "bot-", "two words", "bot!"]],
+        ("b" * 41, "is 41 characters long: at most 40"),
+    ],
+)
+def test_bad_project_name_says_which_rule(
+    render: Render, tmp_path: Path, name: str, rule: str
+) -> None:
+    with pytest.raises(BadInputError, match=rule):
         render("x", project_name=name)
     assert not (tmp_path / "x").exists()
 

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from . import APP_NAME
 from .cli_errors import fail
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def traced_command(settings: Settings, command: str) -> Iterator[None]:
     from .tracing.setup import traced
 
     try:
-        with traced(settings, command, service_name="{{ project_name }}") as tracing:
+        with traced(settings, command, service_name=APP_NAME) as tracing:
             tracing.check_budget()  # a budget already spent refuses before any model call
             yield
     except BudgetExceededError as error:
