@@ -76,11 +76,24 @@ async def ask_structured(
     schema = prompt.spec.output.schema_
     if schema is None:
         raise StructuredOutputError(f"prompt {prompt.name!r} declares no output schema")
-    messages = prompt.messages(variables)
+    try:
+        return await ask_json(model, prompt.messages(variables), schema, call_config(prompt))
+    except StructuredOutputError as error:
+        raise StructuredOutputError(f"prompt {prompt.name!r}: {error}") from error
+
+
+async def ask_json(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    schema: dict[str, Any],
+    config: dict[str, Any],
+) -> Any:
+    """The reply to `messages` as JSON valid against `schema`; one retry with the error fed
+    back. Prompt files with an output schema and /v1/chat/completions' `response_format`
+    both come here."""
     # The schema rides in the call's metadata too: a model that can honour it (the offline
     # demo fake) reads it there; providers never see metadata.
-    config = call_config(prompt)
-    config["metadata"] = {**config["metadata"], "output_schema": schema}
+    config = {**config, "metadata": {**config.get("metadata", {}), "output_schema": schema}}
     reply = await model.ainvoke(messages, config=config)
     try:
         return parse_json(reply.text, schema)
@@ -93,9 +106,7 @@ async def ask_structured(
         try:
             return parse_json(retry.text, schema)
         except ValueError as error:
-            raise StructuredOutputError(
-                f"prompt {prompt.name!r}: invalid output after one retry: {error}"
-            ) from error
+            raise StructuredOutputError(f"invalid output after one retry: {error}") from error
 
 
 async def run_prompt(
