@@ -19,6 +19,7 @@ from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, Syst
 from opentelemetry import trace
 from pydantic import computed_field
 
+from .images import Image, with_images
 from .prompting import Prompt, call_config
 from .tracing.attributes import FINISH_REASON_KEYS, TIME_TO_FIRST_TOKEN_MS
 
@@ -121,11 +122,15 @@ def chat_messages(
     history: list[BaseMessage] | None,
     context: Context | None,
     instructions: str | None = None,
+    images: list[Image] | None = None,
 ) -> list[BaseMessage]:
-    """The prompt's messages; a client's own `instructions` (the system messages sent to
-    /v1/chat/completions) join the prompt's system message, so the model sees one, first
-    (some providers take no other)."""
+    """The prompt's messages, the user's images with the user's turn (the last message);
+    a client's own `instructions` (the system messages sent to /v1/chat/completions) join
+    the prompt's system message, so the model sees one, first (some providers take no
+    other)."""
     messages = prompt.messages(prompt_variables(question, context), history)
+    if images:
+        messages[-1] = with_images(messages[-1], images)
     if not instructions:
         return messages
     if messages and isinstance(messages[0], SystemMessage):
@@ -153,8 +158,9 @@ async def answer(
     history: list[BaseMessage] | None = None,
     context: Context | None = None,
     instructions: str | None = None,
+    images: list[Image] | None = None,
 ) -> ChatAnswer:
-    messages = chat_messages(prompt, question, history, context, instructions)
+    messages = chat_messages(prompt, question, history, context, instructions, images)
     reply = await model.ainvoke(messages, config=call_config(prompt))
     return to_answer(reply, prompt, context)
 
@@ -170,14 +176,15 @@ class StreamedAnswer:
         history: list[BaseMessage] | None = None,
         context: Context | None = None,
         instructions: str | None = None,
+        images: list[Image] | None = None,
     ) -> None:
-        self._call = (model, prompt, question, history, context, instructions)
+        self._call = (model, prompt, question, history, context, instructions, images)
         self.result: ChatAnswer | None = None
         self.time_to_first_token_s: float | None = None
 
     async def __aiter__(self) -> AsyncIterator[str]:
-        model, prompt, question, history, context, instructions = self._call
-        messages = chat_messages(prompt, question, history, context, instructions)
+        model, prompt, question, history, context, instructions, images = self._call
+        messages = chat_messages(prompt, question, history, context, instructions, images)
         whole: AIMessageChunk | None = None
         started = time.perf_counter()
         async for chunk in model.astream(messages, config=call_config(prompt)):

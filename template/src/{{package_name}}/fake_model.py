@@ -26,6 +26,8 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
+from .images import images_in
+
 Reply = str | AIMessage | BaseException
 
 
@@ -35,8 +37,17 @@ def count_tokens(text: str) -> int:
 
 
 def echo_reply(messages: Sequence[BaseMessage]) -> str:
-    question = next((m.text for m in reversed(messages) if m.type == "human"), "")
-    return f"(fake model) You said: {question}"
+    """The user's last words back; and what images came with them (format, pixels, bytes),
+    so tests and evals of images run offline and can check the image arrived whole."""
+    last = next((m for m in reversed(messages) if m.type == "human"), None)
+    if last is None:
+        return "(fake model) You said: "
+    seen = images_in(last)
+    if not seen:
+        return f"(fake model) You said: {last.text}"
+    described = "; ".join(image.describe() for image in seen)
+    count = f"{len(seen)} image{'s' if len(seen) > 1 else ''}"
+    return f"(fake model) You said: {last.text} [{count}: {described}]"
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,26 @@ class TextPart(BaseModel):
     text: str
 
 
+class ImageUrl(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    #: A `data:image/...;base64,` URL: the app fetches no URLs.
+    url: str
+
+
+class ImagePart(BaseModel):
+    """An image part: `{"type": "image_url", "image_url": {"url": "data:..."}}`."""
+
+    type: Literal["image_url"]
+    image_url: ImageUrl
+
+
 class CompletionMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     #: "developer" is what OpenAI's newer models call the system role.
     role: Literal["system", "developer", "user", "assistant"]
-    content: str | list[TextPart] | None = None
+    content: str | list[TextPart | ImagePart] | None = None
 
     @property
     def text(self) -> str:
@@ -37,7 +51,13 @@ class CompletionMessage(BaseModel):
             return ""
         if isinstance(self.content, str):
             return self.content
-        return "".join(part.text for part in self.content)
+        return "".join(part.text for part in self.content if isinstance(part, TextPart))
+
+    @property
+    def image_urls(self) -> list[str]:
+        if not isinstance(self.content, list):
+            return []
+        return [part.image_url.url for part in self.content if isinstance(part, ImagePart)]
 
 
 class JsonSchemaFormat(BaseModel):
