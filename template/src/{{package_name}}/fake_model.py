@@ -77,6 +77,8 @@ class FakeChatModel(BaseChatModel):
     model_name: str = "fake"
     #: Every list of messages the model received, oldest first: tests assert on it.
     calls: list[list[BaseMessage]] = Field(default_factory=list)
+    #: The tools bound for each call, beside `calls` (OpenAI tool schemas; [] for none).
+    call_tools: list[list[dict[str, Any]]] = Field(default_factory=list)
     _position: int = PrivateAttr(default=0)
 
     @property
@@ -115,6 +117,7 @@ class FakeChatModel(BaseChatModel):
         kwargs: dict[str, Any],
     ) -> AIMessage:
         self.calls.append(list(messages))
+        self.call_tools.append(kwargs.get("tools", []))
         if self._position < len(self.script):
             reply = self.script[self._position]
             self._position += 1
