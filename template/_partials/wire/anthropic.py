@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 PATH = "/v1/messages"
 BASE_URL_SUFFIX = ""
@@ -60,3 +61,9 @@ def stream(words: list[str], *, finish: bool) -> list[bytes]:
             _event("message_stop", {}),
         ]
     return events
+
+
+def image_in(body: dict[str, Any]) -> tuple[str | None, str]:
+    """(media type, base64) of the image in the last message: a base64 `image` source."""
+    (part,) = [p for p in body["messages"][-1]["content"] if p["type"] == "image"]
+    return part["source"]["media_type"], part["source"]["data"]

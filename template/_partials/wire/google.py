@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 PATH = ":generateContent"
 BASE_URL_SUFFIX = ""
@@ -32,3 +33,10 @@ def stream(words: list[str], *, finish: bool) -> list[bytes]:
     if finish:
         events.append(_chunk("", "STOP"))
     return [f"data: {json.dumps(event)}\n\n".encode() for event in events]
+
+
+def image_in(body: dict[str, Any]) -> tuple[str | None, str]:
+    """(media type, base64) of the image in the last turn: an `inlineData` part."""
+    parts = body["contents"][-1]["parts"]
+    (inline,) = [p.get("inlineData") or p["inline_data"] for p in parts if "data" in str(p)]
+    return inline.get("mimeType") or inline.get("mime_type"), inline["data"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 PATH = "/api/chat"
 BASE_URL_SUFFIX = ""
@@ -27,3 +28,10 @@ def reply(text: str) -> bytes:
 def stream(words: list[str], *, finish: bool) -> list[bytes]:
     """One JSON object a line; without `finish` the final `done` line never comes."""
     return [_line(word, done=False) for word in words] + ([_line("", done=True)] if finish else [])
+
+
+def image_in(body: dict[str, Any]) -> tuple[str | None, str]:
+    """(None, base64) of the image in the last message: Ollama's `images` list, which
+    carries no media type (the server reads the bytes)."""
+    (image,) = body["messages"][-1]["images"]
+    return None, image

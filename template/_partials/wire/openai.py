@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 PATH = "/v1/chat/completions"
 BASE_URL_SUFFIX = "/v1"
@@ -44,3 +45,11 @@ def stream(words: list[str], *, finish: bool) -> list[bytes]:
     if finish:
         events += [chunk({}, "stop"), b"data: [DONE]\n\n"]
     return events
+
+
+def image_in(body: dict[str, Any]) -> tuple[str | None, str]:
+    """(media type, base64) of the image in the request's last message: a data URL in an
+    `image_url` part, OpenAI's format."""
+    (part,) = [p for p in body["messages"][-1]["content"] if p["type"] == "image_url"]
+    header, _, data = part["image_url"]["url"].partition(",")
+    return header.removeprefix("data:").removesuffix(";base64"), data

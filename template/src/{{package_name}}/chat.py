@@ -15,11 +15,12 @@ from typing import Any
 
 import pydantic.dataclasses
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, SystemMessage
 from opentelemetry import trace
 from pydantic import computed_field
 
-from .prompting import Prompt, ask, call_config
+from .images import Image, with_images
+from .prompting import Prompt, call_config
 from .tracing.attributes import FINISH_REASON_KEYS, TIME_TO_FIRST_TOKEN_MS
 
 
@@ -115,6 +116,28 @@ def prompt_variables(question: str, context: Context | None) -> dict[str, Any]:
     return {"question": question, "context": context.text if context else None}
 
 
+def chat_messages(
+    prompt: Prompt,
+    question: str,
+    history: list[BaseMessage] | None,
+    context: Context | None,
+    instructions: str | None = None,
+    images: list[Image] | None = None,
+) -> list[BaseMessage]:
+    """The prompt's messages, the user's images with the user's turn (the last message);
+    a client's own `instructions` (the system messages sent to /v1/chat/completions) join
+    the prompt's system message, so the model sees one, first (some providers take no
+    other)."""
+    messages = prompt.messages(prompt_variables(question, context), history)
+    if images:
+        messages[-1] = with_images(messages[-1], images)
+    if not instructions:
+        return messages
+    if messages and isinstance(messages[0], SystemMessage):
+        return [SystemMessage(f"{messages[0].text}\n\n{instructions}"), *messages[1:]]
+    return [SystemMessage(instructions), *messages]
+
+
 def to_answer(reply: AIMessage, prompt: Prompt, context: Context | None) -> ChatAnswer:
     if context is not None:
         context = cited_context(context, reply.text)
@@ -134,8 +157,11 @@ async def answer(
     question: str,
     history: list[BaseMessage] | None = None,
     context: Context | None = None,
+    instructions: str | None = None,
+    images: list[Image] | None = None,
 ) -> ChatAnswer:
-    reply = await ask(model, prompt, prompt_variables(question, context), history)
+    messages = chat_messages(prompt, question, history, context, instructions, images)
+    reply = await model.ainvoke(messages, config=call_config(prompt))
     return to_answer(reply, prompt, context)
 
 
@@ -149,14 +175,16 @@ class StreamedAnswer:
         question: str,
         history: list[BaseMessage] | None = None,
         context: Context | None = None,
+        instructions: str | None = None,
+        images: list[Image] | None = None,
     ) -> None:
-        self._call = (model, prompt, question, history, context)
+        self._call = (model, prompt, question, history, context, instructions, images)
         self.result: ChatAnswer | None = None
         self.time_to_first_token_s: float | None = None
 
     async def __aiter__(self) -> AsyncIterator[str]:
-        model, prompt, question, history, context = self._call
-        messages = prompt.messages(prompt_variables(question, context), history)
+        model, prompt, question, history, context, instructions, images = self._call
+        messages = chat_messages(prompt, question, history, context, instructions, images)
         whole: AIMessageChunk | None = None
         started = time.perf_counter()
         async for chunk in model.astream(messages, config=call_config(prompt)):

@@ -26,6 +26,8 @@ from langchain_core.runnables import Runnable
 from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
+from .images import images_in
+
 Reply = str | AIMessage | BaseException
 
 
@@ -35,8 +37,17 @@ def count_tokens(text: str) -> int:
 
 
 def echo_reply(messages: Sequence[BaseMessage]) -> str:
-    question = next((m.text for m in reversed(messages) if m.type == "human"), "")
-    return f"(fake model) You said: {question}"
+    """The user's last words back; and what images came with them (format, pixels, bytes),
+    so tests and evals of images run offline and can check the image arrived whole."""
+    last = next((m for m in reversed(messages) if m.type == "human"), None)
+    if last is None:
+        return "(fake model) You said: "
+    seen = images_in(last)
+    if not seen:
+        return f"(fake model) You said: {last.text}"
+    described = "; ".join(image.describe() for image in seen)
+    count = f"{len(seen)} image{'s' if len(seen) > 1 else ''}"
+    return f"(fake model) You said: {last.text} [{count}: {described}]"
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class FakeChatModel(BaseChatModel):
     model_name: str = "fake"
     #: Every list of messages the model received, oldest first: tests assert on it.
     calls: list[list[BaseMessage]] = Field(default_factory=list)
+    #: The tools bound for each call, beside `calls` (OpenAI tool schemas; [] for none).
+    call_tools: list[list[dict[str, Any]]] = Field(default_factory=list)
     _position: int = PrivateAttr(default=0)
 
     @property
@@ -104,6 +117,7 @@ class FakeChatModel(BaseChatModel):
         kwargs: dict[str, Any],
     ) -> AIMessage:
         self.calls.append(list(messages))
+        self.call_tools.append(kwargs.get("tools", []))
         if self._position < len(self.script):
             reply = self.script[self._position]
             self._position += 1

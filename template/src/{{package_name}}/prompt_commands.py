@@ -73,17 +73,32 @@ def show(name: Annotated[str, typer.Argument(help="The prompt's name.")]) -> Non
 
 
 def _parse_var(pair: str, prompt: Any) -> tuple[str, Any]:
-    """KEY=VALUE; a value for a non-string input is read as JSON (42, true, [1, 2])."""
+    """KEY=VALUE; a value for a non-string input is read as JSON (42, true, [1, 2]), one
+    for an image input as the path of the image file."""
     key, sep, value = pair.partition("=")
     if not sep or not key:
         raise typer.BadParameter(f"{pair!r} is not KEY=VALUE", param_hint="--var")
     declared = prompt.spec.input.get(key)
     if declared is None or declared.type == "string":
         return key, value
+    if declared.type == "image":  # --var photo=path/to/photo.png
+        return key, _read_image_var(key, value)
     try:
         return key, json.loads(value)
     except json.JSONDecodeError as error:
         raise typer.BadParameter(f"{key} is {declared.type}: {value!r} is not", "--var") from error
+
+
+def _read_image_var(key: str, path: str) -> Any:
+    from pathlib import Path
+
+    from .images import ImageError, read_image
+    from .settings import get_settings
+
+    try:
+        return read_image(Path(path).read_bytes(), get_settings().max_image_bytes)
+    except (OSError, ImageError) as error:
+        raise typer.BadParameter(f"{key} is an image: {error}", param_hint="--var") from error
 
 
 @prompts_app.command()

@@ -16,6 +16,11 @@ class ChatRequest(BaseModel):
     message: str = Field(min_length=1, description="The user's question.")
     history: list[ChatMessage] = Field(default_factory=list, max_length=50)
     conversation_id: str | None = Field(None, max_length=200)
+    images: list[str] = Field(
+        default_factory=list,
+        description="Images for the model to look at: base64, or `data:image/png;base64,...` "
+        "URLs (PNG, JPEG, WebP, GIF; checked by their bytes).",
+    )
 
 
 class PromptInfo(BaseModel):

@@ -13,6 +13,7 @@ from .prompt import Prompt
 from .structured import (
     ThoughtAnswer,
     ask,
+    ask_json,
     ask_structured,
     call_config,
     run_prompt,
@@ -26,6 +27,7 @@ __all__ = [
     "StructuredOutputError",
     "ThoughtAnswer",
     "ask",
+    "ask_json",
     "ask_structured",
     "call_config",
     "load_prompts",

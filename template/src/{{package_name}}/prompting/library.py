@@ -114,6 +114,8 @@ def _sections(path: Path, body: str, first_line: int) -> tuple[Section, ...]:
 
 def _check_variables(path: Path, spec: PromptSpec, sections: tuple[Section, ...]) -> None:
     used: set[str] = set()
+    #: `type: image` inputs are sent as images with the last user turn, never as text.
+    images = {name for name, declared in spec.input.items() if declared.type == "image"}
     for section in sections:
         try:
             ast = JINJA.parse(section.template)
@@ -124,8 +126,14 @@ def _check_variables(path: Path, spec: PromptSpec, sections: tuple[Section, ...]
         if undeclared:
             names = ", ".join(sorted(undeclared))
             raise PromptError(path, section.line, f"undeclared variable(s): {names}")
+        in_text = meta.find_undeclared_variables(ast) & images
+        if in_text:
+            names = ", ".join(sorted(in_text))
+            raise PromptError(
+                path, section.line, f"image input(s) {names} go with the user's turn, not its text"
+            )
         used |= meta.find_undeclared_variables(ast)
-    unused = set(spec.input) - used
+    unused = set(spec.input) - used - images
     if unused:
         raise PromptError(path, 2, f"declared but unused input(s): {', '.join(sorted(unused))}")
 

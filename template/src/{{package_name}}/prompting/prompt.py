@@ -12,6 +12,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
+from ..images import with_images
 from .errors import PromptError
 from .spec import PYTHON_TYPES, PromptSpec
 
@@ -80,16 +81,23 @@ class Prompt:
     ) -> list[BaseMessage]:
         """The chat messages: system, few-shot examples, history, then the user turn."""
         values = self.variables(variables or {})
+        # Image inputs go with the user's turn as image blocks; the text never shows them.
+        images = [values.pop(name) for name in self.image_inputs if values[name] is not None]
         out: list[BaseMessage] = []
         for section in self.sections:
             if section.role == "history":
                 out.extend(history or [])
             elif section.role == "user" and section is self._last_user:
                 out.extend(self._examples())
-                out.append(HumanMessage(self._render(section, values)))
+                out.append(with_images(HumanMessage(self._render(section, values)), images))
             else:
                 out.append(MESSAGE_TYPES[section.role](self._render(section, values)))
         return out
+
+    @property
+    def image_inputs(self) -> list[str]:
+        """The inputs declared `type: image`: sent with the last user turn, as images."""
+        return [name for name, declared in self.spec.input.items() if declared.type == "image"]
 
     @property
     def _last_user(self) -> Section | None:

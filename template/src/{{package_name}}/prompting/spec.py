@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-InputType = Literal["string", "integer", "number", "boolean", "list", "object"]
+from ..images import Image
+
+InputType = Literal["string", "integer", "number", "boolean", "list", "object", "image"]
 PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
     "string": str,
     "integer": int,
@@ -14,6 +16,7 @@ PYTHON_TYPES: dict[str, type | tuple[type, ...]] = {
     "boolean": bool,
     "list": list,
     "object": dict,
+    "image": Image,  # sent with the user's turn, not written into its text
 }
 
 

@@ -1,8 +1,13 @@
 """Calling the model with a prompt, and reading structured answers out of its reply.
 
-JSON answers are validated against the prompt's schema. A bad answer gets one retry
-with the validation error fed back to the model (models fix most slips when told what
-was wrong); a second bad answer is a clear error, never a half-parsed result.
+JSON answers are validated against the prompt's schema. Where the provider's model can
+be held to a schema natively (LangChain's profile of the model says `structured_output`:
+a JSON-schema response format, or a tool whose arguments are the schema), the schema goes
+to the provider through `with_structured_output`; otherwise the prompt asks for JSON and
+the reply is parsed. Either way the answer is checked against the schema here too, and a
+bad answer gets one retry with the validation error fed back to the model (models fix
+most slips when told what was wrong); a second bad answer is a clear error, never a
+half-parsed result.
 """
 
 from __future__ import annotations
@@ -46,12 +51,17 @@ def parse_json(text: str, schema: dict[str, Any]) -> Any:
         value = json.loads(fenced.group(1) if fenced else stripped)
     except json.JSONDecodeError as error:
         raise ValueError(f"not JSON ({error.msg} at character {error.pos})") from error
+    validate(value, schema)
+    return value
+
+
+def validate(value: Any, schema: dict[str, Any]) -> None:
+    """ValueError saying where `value` breaks `schema`."""
     try:
         validator_for(schema)(schema).validate(value)
     except ValidationError as error:
         where = "/".join(str(p) for p in error.absolute_path) or "the top level"
         raise ValueError(f"at {where}: {error.message}") from error
-    return value
 
 
 async def ask(
@@ -76,26 +86,77 @@ async def ask_structured(
     schema = prompt.spec.output.schema_
     if schema is None:
         raise StructuredOutputError(f"prompt {prompt.name!r} declares no output schema")
-    messages = prompt.messages(variables)
+    try:
+        return await ask_json(model, prompt.messages(variables), schema, call_config(prompt))
+    except StructuredOutputError as error:
+        raise StructuredOutputError(f"prompt {prompt.name!r}: {error}") from error
+
+
+async def ask_json(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    schema: dict[str, Any],
+    config: dict[str, Any],
+) -> Any:
+    """The reply to `messages` as JSON valid against `schema`; one retry with the error fed
+    back. Prompt files with an output schema and /v1/chat/completions' `response_format`
+    both come here."""
     # The schema rides in the call's metadata too: a model that can honour it (the offline
     # demo fake) reads it there; providers never see metadata.
-    config = call_config(prompt)
-    config["metadata"] = {**config["metadata"], "output_schema": schema}
-    reply = await model.ainvoke(messages, config=config)
-    try:
-        return parse_json(reply.text, schema)
-    except ValueError as first_error:
-        feedback = HumanMessage(
-            f"Your answer was invalid: {first_error}. Reply again with only the JSON, "
-            "valid against the schema."
-        )
-        retry = await model.ainvoke([*messages, reply, feedback], config=config)
+    config = {**config, "metadata": {**config.get("metadata", {}), "output_schema": schema}}
+    native = native_structured_output(model)
+    reply, value, problem = await _ask_once(model, messages, schema, config, native)
+    if problem is None:
+        return value
+    feedback = HumanMessage(
+        f"Your answer was invalid: {problem}. Reply again with only the JSON, "
+        "valid against the schema."
+    )
+    retry = [*messages, reply, feedback]
+    _, value, problem = await _ask_once(model, retry, schema, config, native)
+    if problem is None:
+        return value
+    raise StructuredOutputError(f"invalid output after one retry: {problem}")
+
+
+def native_structured_output(model: BaseChatModel) -> bool:
+    """True when LangChain's profile of the model says its provider holds answers to a
+    schema; a model LangChain has no profile for gets the prompt-and-parse path."""
+    profile = getattr(model, "profile", None) or {}
+    return bool(profile.get("structured_output"))
+
+
+async def _ask_once(
+    model: BaseChatModel,
+    messages: list[BaseMessage],
+    schema: dict[str, Any],
+    config: dict[str, Any],
+    native: bool,
+) -> tuple[AIMessage, Any, ValueError | None]:
+    """One call: the reply as the conversation keeps it, the value, and what is wrong."""
+    if not native:
+        reply = await model.ainvoke(messages, config=config)
         try:
-            return parse_json(retry.text, schema)
+            return reply, parse_json(reply.text, schema), None
         except ValueError as error:
-            raise StructuredOutputError(
-                f"prompt {prompt.name!r}: invalid output after one retry: {error}"
-            ) from error
+            return reply, None, error
+    # A tool-based schema needs a name: the schema's title, else "answer".
+    titled = schema if "title" in schema else {"title": "answer", **schema}
+    structured = model.with_structured_output(titled, include_raw=True)
+    result = await structured.ainvoke(messages, config=config)
+    assert isinstance(result, dict)  # include_raw=True: {"raw", "parsed", "parsing_error"}
+    raw, value = result["raw"], result["parsed"]
+    # The conversation keeps what was answered as text: a retry after a dangling tool
+    # call is refused by providers that want every tool call answered.
+    answered = json.dumps(value) if value is not None else raw.text
+    reply = AIMessage(answered)
+    if result.get("parsing_error") is not None or value is None:
+        return reply, None, ValueError(f"not JSON ({result.get('parsing_error')})")
+    try:
+        validate(value, schema)
+    except ValueError as error:
+        return reply, None, error
+    return reply, value, None
 
 
 async def run_prompt(

@@ -15,6 +15,7 @@ from fastapi.sse import EventSourceResponse, ServerSentEvent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
 from ... import chat
+from ...images import Image
 from ..deps import (
     BudgetChecked,
     ContextFinderDep,
@@ -23,6 +24,7 @@ from ..deps import (
     SettingsDep,
     check_message_length,
 )
+from ..image_input import checked_images
 from ..schemas import ChatMessage, ChatRequest, ChatResponse
 
 router = APIRouter(tags=["chat"])
@@ -39,12 +41,22 @@ async def checked(request: ChatRequest, settings: SettingsDep) -> ChatRequest:
     return request
 
 
+async def request_images(
+    request: ChatRequest, settings: SettingsDep, models: PromptModelsDep
+) -> list[Image]:
+    """The request's images, checked before the answer starts (a stream cannot turn into
+    a 413 once its first event is out)."""
+    return checked_images(request.images, settings, models["chat"])
+
+
 CheckedRequest = Annotated[ChatRequest, Depends(checked)]
+Images = Annotated[list[Image], Depends(request_images)]
 
 
 @router.post("/chat", dependencies=[BudgetChecked])
 async def post_chat(
     request: CheckedRequest,
+    images: Images,
     models: PromptModelsDep,
     settings: SettingsDep,
     prompts: PromptsDep,
@@ -53,7 +65,7 @@ async def post_chat(
     context = await find_context(request.message) if find_context else None
     history = to_langchain(request.history)
     result = await chat.answer(
-        models["chat"], prompts.get("chat"), request.message, history, context
+        models["chat"], prompts.get("chat"), request.message, history, context, images=images
     )
     return ChatResponse.of(result, request.conversation_id, settings.llm_model)
 
@@ -61,6 +73,7 @@ async def post_chat(
 @router.post("/chat/stream", response_class=EventSourceResponse, dependencies=[BudgetChecked])
 async def post_chat_stream(
     request: CheckedRequest,
+    images: Images,
     models: PromptModelsDep,
     settings: SettingsDep,
     prompts: PromptsDep,
@@ -70,7 +83,9 @@ async def post_chat_stream(
         context = await find_context(request.message) if find_context else None
         history = to_langchain(request.history)
         prompt = prompts.get("chat")
-        stream = chat.StreamedAnswer(models["chat"], prompt, request.message, history, context)
+        stream = chat.StreamedAnswer(
+            models["chat"], prompt, request.message, history, context, images=images
+        )
         async for text in stream:
             yield ServerSentEvent(event="token", data={"text": text})
         assert stream.result is not None

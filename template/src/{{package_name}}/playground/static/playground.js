@@ -7,6 +7,45 @@ let config = null;
 let prompts = [];
 const history = []; // the chat so far, sent with each /chat/stream request
 let threadId = null; // the agent's conversation
+let attached = []; // images for the next question, as data URLs (the API checks their bytes)
+
+// --- Images: attach (or paste) them, see them, send them with the next question --------
+
+function thumbnail(url) {
+  const image = element("img", "thumb");
+  image.src = url;
+  image.alt = "attached image";
+  return image;
+}
+
+function showAttachments() {
+  const list = $("attachments");
+  list.replaceChildren();
+  attached.forEach((url, index) => {
+    const item = element("li");
+    const remove = element("button", "", "\u00d7");
+    remove.type = "button";
+    remove.title = "Remove this image";
+    remove.addEventListener("click", () => {
+      attached.splice(index, 1);
+      showAttachments();
+    });
+    item.append(thumbnail(url), remove);
+    list.append(item);
+  });
+}
+
+function attach(files) {
+  for (const file of files) {
+    if (!file.type.startsWith("image/")) continue; // the app checks the bytes again
+    const reader = new FileReader();
+    reader.addEventListener("load", () => {
+      attached.push(reader.result);
+      showAttachments();
+    });
+    reader.readAsDataURL(file);
+  }
+}
 
 function addMessage(role, text) {
   $("welcome").hidden = true; // the empty state goes with the first message
@@ -148,13 +187,23 @@ async function resume(item, box, thread, decision) {
 
 async function ask(question) {
   const agent = config.agent && document.querySelector("input[name=mode]:checked").value === "agent";
-  addMessage("user", question);
+  const userItem = addMessage("user", question);
+  const images = agent ? [] : attached; // the agent takes text only
+  if (images.length) {
+    const strip = element("div", "images");
+    strip.append(...images.map(thumbnail));
+    userItem.append(strip);
+    attached = [];
+    showAttachments();
+  }
   const item = addMessage("assistant", "");
   item.classList.add("pending");
   const text = item.querySelector(".text");
   const started = performance.now();
   // The API takes at most 50 history messages: send the latest.
-  const body = agent ? { message: question, thread_id: threadId } : { message: question, history: history.slice(-50) };
+  const body = agent
+    ? { message: question, thread_id: threadId }
+    : { message: question, history: history.slice(-50), images };
   let final = null;
   let response;
   try {
@@ -373,6 +422,17 @@ async function start() {
     if (event.key === "Enter" && !event.shiftKey) {
       event.preventDefault();
       $("chat-form").requestSubmit();
+    }
+  });
+  $("image-input").addEventListener("change", (event) => {
+    attach(event.target.files);
+    event.target.value = ""; // the same file can be attached again
+  });
+  $("question").addEventListener("paste", (event) => {
+    const files = [...event.clipboardData.files].filter((file) => file.type.startsWith("image/"));
+    if (files.length) {
+      event.preventDefault();
+      attach(files);
     }
   });
   $("prompt-select").addEventListener("change", showPromptForm);
