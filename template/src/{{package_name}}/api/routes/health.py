@@ -45,5 +45,6 @@ async def ready(state: StateDep) -> JSONResponse:
             checks[name] = f"{type(error).__name__}: {error}"
     ok = all(value == "ok" for value in checks.values())
     return JSONResponse(
-        {"status": "ready" if ok else "not ready", "checks": checks}, status_code=200 if ok else 503
+        {"status": "ready" if ok else "not ready", "checks": checks, **state.running_on()},
+        status_code=200 if ok else 503,
     )
