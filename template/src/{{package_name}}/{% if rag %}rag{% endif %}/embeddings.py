@@ -136,11 +136,13 @@ def normalize(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
-def embed(embeddings: Embeddings, texts: list[str], batch_size: int = 64) -> np.ndarray:
-    """Embed in batches (providers cap the request size) into one unit-row float32 matrix."""
+def embed(embeddings: Embeddings, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+    """Embed in batches (providers cap the request size) into one unit-row float32 matrix:
+    the embedding's own `batch_size` when it has one (Voyage's: 128 texts), else 64."""
     embed_array = getattr(embeddings, "embed_array", None)  # the local ones batch themselves
     if embed_array is not None:
         return normalize(embed_array(texts))
+    batch_size = batch_size or getattr(embeddings, "batch_size", None) or 64
     rows: list[list[float]] = []
     for start in range(0, len(texts), batch_size):
         rows += embeddings.embed_documents(texts[start : start + batch_size])
