@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 from ..settings import Settings
 from ..tracing.callbacks import retrieval_span
 from .embeddings import build_embeddings, describe, embed_query, embedding_name
+from .reembed import dimensions_of
 from .rerank import Reranker, build_reranker
 from .store import Filter, Hit, Store, open_store
 
@@ -66,10 +67,8 @@ class Retriever:
         return self._store
 
     def _open(self) -> Store:
-        dimensions = getattr(self.embeddings, "dimensions", None) or len(
-            self.embeddings.embed_query("dimensions")
-        )
-        return open_store(self.settings, embedding_name(self.embeddings), int(dimensions))
+        dimensions = dimensions_of(self.embeddings)
+        return open_store(self.settings, embedding_name(self.embeddings), dimensions)
 
     def search(
         self,
