@@ -14,7 +14,6 @@ from langchain_core.embeddings import Embeddings
 from langchain_voyageai import VoyageAIEmbeddings
 
 from ..settings import Settings
-from .embeddings import HashingEmbeddings
 
 DEFAULT_EMBEDDING_MODEL = "voyage-3.5"
 #: Texts per request (Voyage takes up to 1,000, and 320k tokens for voyage-3.5).
@@ -45,18 +44,23 @@ class VoyageEmbeddings(VoyageAIEmbeddings):
             yield batch, len(batch)
 
 
+def missing_key(settings: Settings) -> str | None:
+    """Why Voyage cannot run here (the app then embeds lexically and says so), or None."""
+    return None if settings.voyage_api_key else "VOYAGE_API_KEY is not set"
+
+
 def build_provider_embeddings(settings: Settings) -> Embeddings:
     if settings.voyage_api_key is None:
-        return HashingEmbeddings(reason="VOYAGE_API_KEY is not set")
+        raise ValueError("EMBEDDING_PROVIDER=provider embeds with Voyage AI: set VOYAGE_API_KEY")
+    key = settings.voyage_api_key.get_secret_value()
     model = settings.embedding_model or DEFAULT_EMBEDDING_MODEL
     embeddings = VoyageEmbeddings(
         model=model,
-        api_key=settings.voyage_api_key,
+        api_key=key,
         base_url=settings.voyage_base_url,
         batch_size=BATCH_SIZE,
         name=f"voyage:{model}",
     )
-    key = settings.voyage_api_key.get_secret_value()
     # Voyage's client counts attempts where LLM_MAX_RETRIES counts retries.
     retries = {"max_retries": settings.llm_max_retries + 1, "timeout": settings.llm_timeout_s}
     embeddings._client = voyageai.Client(key, base_url=settings.voyage_base_url, **retries)

@@ -116,9 +116,10 @@ def build_embeddings(settings: Settings) -> Embeddings:
 
         model = settings.embedding_model or DEFAULT_EMBEDDING_MODEL
         return FastEmbedEmbeddings(model, settings.embedding_cache_dir)
-    from .provider_embeddings import build_provider_embeddings
+    from .provider_embeddings import build_provider_embeddings, missing_key
 
-    return build_provider_embeddings(settings)
+    reason = missing_key(settings)  # e.g. VOYAGE_API_KEY unset: run lexical, and say why
+    return HashingEmbeddings(reason=reason) if reason else build_provider_embeddings(settings)
 
 
 def describe(embeddings: Embeddings) -> str:
