@@ -24,6 +24,8 @@ from typing import Any, TypeVar
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
+from ..unavailable import ServiceUnavailableError
+
 DEFAULT_EMBEDDING_MODEL = "BAAI/bge-small-en-v1.5"
 DEFAULT_RERANK_MODEL = "Xenova/ms-marco-MiniLM-L-6-v2"
 #: Texts per ONNX Runtime call: bigger batches pad more, smaller ones call more often.
@@ -32,8 +34,9 @@ BATCH_SIZE = 32
 Model = TypeVar("Model")
 
 
-class LocalModelUnavailableError(RuntimeError):
-    """The local model is neither in the cache folder nor downloadable (offline)."""
+class LocalModelUnavailableError(ServiceUnavailableError):
+    """The local model is neither in the cache folder nor downloadable (offline): the API
+    answers 503, the CLI one line; online (or with the folder copied in) it works."""
 
 
 def _supported(model_class: Any, name: str) -> dict[str, Any]:
@@ -41,9 +44,7 @@ def _supported(model_class: Any, name: str) -> dict[str, Any]:
     models = {m["model"].lower(): m for m in model_class.list_supported_models()}
     if name.lower() not in models:
         known = ", ".join(sorted(m["model"] for m in models.values())[:12])
-        raise LocalModelUnavailableError(
-            f"fastembed has no model {name!r} (some it has: {known}, ...)"
-        )
+        raise ValueError(f"fastembed has no model {name!r} (some it has: {known}, ...)")
     return models[name.lower()]
 
 
