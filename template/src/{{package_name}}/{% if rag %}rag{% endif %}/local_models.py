@@ -49,7 +49,8 @@ def _supported(model_class: Any, name: str) -> dict[str, Any]:
 
 
 def load(model_class: Callable[..., Model], name: str, cache_dir: Path) -> Model:
-    """`model_class(name)` from `cache_dir`, downloading it there first if it is missing."""
+    """`model_class(name)` from `cache_dir`, downloading it there first if it is missing:
+    fastembed's own download (Hugging Face, its progress bar), tried once."""
     # fastembed's (loguru) logger: its retry messages become the one line below.
     from fastembed.common.model_management import logger
 
@@ -68,8 +69,10 @@ def load(model_class: Callable[..., Model], name: str, cache_dir: Path) -> Model
                 f"Downloading the model {name} ({size_mb} MB) into {cache_dir}, once...",
                 file=sys.stderr,
             )
-            try:
-                return model_class(model_name=name, cache_dir=str(cache_dir))
+            try:  # one attempt (fastembed's own makes three, 12 s apart when offline)
+                model = model_class._get_model_description(name)  # type: ignore[attr-defined]
+                model_class.download_model(model, str(cache_dir), retries=1)  # type: ignore[attr-defined]
+                return model_class(model_name=name, cache_dir=str(cache_dir), local_files_only=True)
             except ValueError:
                 pass
         raise LocalModelUnavailableError(
