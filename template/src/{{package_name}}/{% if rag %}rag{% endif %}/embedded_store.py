@@ -18,7 +18,7 @@ import json
 import re
 import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -64,16 +64,81 @@ def where_sql(where: Filter | None) -> tuple[str, list[object]]:
 
 
 class EmbeddedStore:
-    def __init__(self, path: Path, *, embedding: str, dimensions: int) -> None:
+    def __init__(
+        self, path: Path, *, embedding: str, dimensions: int, as_recorded: bool = False
+    ) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.dimensions = dimensions
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode = WAL")
         self._db.execute("PRAGMA foreign_keys = ON")
         self._db.executescript(SCHEMA)
         self._lock = threading.RLock()
         self._vectors: tuple[np.ndarray, np.ndarray] | None = None  # (ids, matrix)
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'embedding'").fetchone()
+        if as_recorded and row:  # open with whatever it holds (to re-embed it)
+            embedding, _, size = row[0].rpartition("/")
+            dimensions = int(size)
+        self.dimensions = dimensions
         self._check_embedding(f"{embedding}/{dimensions}")
+
+    def recorded_embedding(self) -> str:
+        """The embedding its vectors come from, as `name/dimensions`."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'embedding'").fetchone()
+        return str(row[0]) if row else ""
+
+    def reembed(
+        self,
+        embedding: str,
+        dimensions: int,
+        embed_texts: Callable[[list[str]], np.ndarray],
+        batch_size: int = 256,
+        on_batch: Callable[[int], None] = lambda done: None,
+    ) -> int:
+        """Every chunk's vector from `embed_texts`, built aside and swapped in at the end.
+
+        New vectors go into `chunks_next`, a batch per commit; the chunks, their text
+        and the recorded embedding change only in the last transaction. A run killed
+        before it leaves the old index whole and searchable (the next run starts over).
+        """
+        with self._lock:
+            self._db.execute("DROP TABLE IF EXISTS chunks_next")  # a killed run's leftovers
+            self._db.execute("CREATE TABLE chunks_next (id INTEGER PRIMARY KEY, vector BLOB)")
+        last, done = 0, 0
+        while rows := self._db.execute(
+            "SELECT id, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?", (last, batch_size)
+        ).fetchall():
+            vectors = np.asarray(embed_texts([text for _, text in rows]), dtype=np.float32)
+            with self._lock:
+                self._db.executemany(
+                    "INSERT INTO chunks_next VALUES (?, ?)",
+                    [(i, v.tobytes()) for (i, _), v in zip(rows, vectors, strict=True)],
+                )
+            last, done = rows[-1][0], done + len(rows)
+            on_batch(done)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                (missing,) = self._db.execute(
+                    "SELECT count(*) FROM chunks WHERE id NOT IN (SELECT id FROM chunks_next)"
+                ).fetchone()
+                if missing:
+                    raise RuntimeError("documents were ingested meanwhile: run it again")
+                self._db.execute(
+                    "UPDATE chunks SET vector ="
+                    " (SELECT n.vector FROM chunks_next n WHERE n.id = chunks.id)"
+                )
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('embedding', ?)",
+                    (f"{embedding}/{dimensions}",),
+                )
+                self._db.execute("DROP TABLE chunks_next")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+            self.dimensions, self._vectors = dimensions, None
+        return done
 
     def _check_embedding(self, name: str) -> None:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'embedding'").fetchone()
@@ -190,6 +255,10 @@ class EmbeddedStore:
         self._db.close()
 
 
-def connect(settings: Settings, *, embedding: str, dimensions: int) -> EmbeddedStore:
-    """The store in the SQLite file at `RAG_PATH`."""
-    return EmbeddedStore(settings.rag_path, embedding=embedding, dimensions=dimensions)
+def connect(
+    settings: Settings, *, embedding: str, dimensions: int, as_recorded: bool = False
+) -> EmbeddedStore:
+    """The store in the SQLite file at `RAG_PATH` (`as_recorded`: whatever it holds)."""
+    return EmbeddedStore(
+        settings.rag_path, embedding=embedding, dimensions=dimensions, as_recorded=as_recorded
+    )

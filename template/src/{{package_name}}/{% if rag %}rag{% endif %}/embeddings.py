@@ -1,11 +1,14 @@
-"""Text -> vector. An offline embedding that carries lexical meaning, or the provider's.
+"""Text -> vector: a lexical embedding that needs nothing, a local semantic model, or the
+provider's (`EMBEDDING_PROVIDER`: `lexical`, `fastembed`, `provider`).
 
-`HashingEmbeddings` hashes words, word pairs and character n-grams into a fixed number of
-dimensions (the "hashing trick") and L2-normalises the result. It needs no model, no
-network and no state, gives the same vector for the same text in every process, and
-still ranks "vector store" close to "vector stores": good enough for tests, metrics that
-mean something offline, and small corpora. For semantic matches (synonyms, paraphrase)
-switch `EMBEDDING_PROVIDER=provider` to use the provider's embedding model.
+`HashingEmbeddings`, the lexical one, hashes words, word pairs and character n-grams into
+a fixed number of dimensions (the "hashing trick") and L2-normalises the result. It needs
+no model, no network and no state, gives the same vector for the same text in every
+process, and still ranks "vector store" close to "vector stores": good enough for tests,
+metrics that mean something offline, and small corpora. It matches words, not meanings:
+"wifi" finds nothing about the "wireless network". For that, `fastembed` runs a small
+semantic model on the CPU (rag/local_models.py) and `provider` calls the provider's
+embedding model (rag/provider_embeddings.py).
 """
 
 from __future__ import annotations
@@ -57,10 +60,12 @@ def _char_ngram_hashes(words: list[str]) -> np.ndarray:
 class HashingEmbeddings(Embeddings):
     """Deterministic hashed word + character n-gram embedding, L2-normalised."""
 
-    def __init__(self, dimensions: int = 384, char_weight: float = 0.25) -> None:
+    def __init__(self, dimensions: int = 384, char_weight: float = 0.25, reason: str = "") -> None:
         self.dimensions = dimensions
         self.char_weight = char_weight
         self.name = f"hashing-{dimensions}"
+        #: Why this runs where a semantic embedding was asked for (a missing key), if so.
+        self.reason = reason
 
     def _vector(self, text: str) -> np.ndarray:
         words = tokenize(text)
@@ -93,18 +98,37 @@ class HashingEmbeddings(Embeddings):
         return self._vector(text).tolist()
 
 
+#: The names `EMBEDDING_PROVIDER` accepts for the hashing embedding (`local`, `fake`: older).
+LEXICAL = frozenset({"lexical", "local", "fake"})
+
+
 def build_embeddings(settings: Settings) -> Embeddings:
-    """`local`/`fake`: the offline hashing embedding; `provider`: the provider's model.
+    """The embedding `EMBEDDING_PROVIDER` names: `lexical`, `fastembed` or `provider`.
 
-    `LLM_PROVIDER=fake` means offline (tests, evals, demos), so it gets the offline
+    `LLM_PROVIDER=fake` means offline (tests, evals, demos), so it gets the lexical
     embedding whatever `EMBEDDING_PROVIDER` says: a `.env` set up for production can
-    never make `make test` or `make eval` call the network.
+    never make `make test` or `make eval` call the network or download a model.
     """
-    if settings.embedding_provider == "provider" and settings.llm_provider != "fake":
-        from .provider_embeddings import build_provider_embeddings
+    if settings.llm_provider == "fake" or settings.embedding_provider in LEXICAL:
+        return HashingEmbeddings()
+    if settings.embedding_provider == "fastembed":
+        from .local_models import DEFAULT_EMBEDDING_MODEL, FastEmbedEmbeddings
 
-        return build_provider_embeddings(settings)
-    return HashingEmbeddings()
+        model = settings.embedding_model or DEFAULT_EMBEDDING_MODEL
+        return FastEmbedEmbeddings(model, settings.embedding_cache_dir)
+    from .provider_embeddings import build_provider_embeddings, missing_key
+
+    reason = missing_key(settings)  # e.g. VOYAGE_API_KEY unset: run lexical, and say why
+    return HashingEmbeddings(reason=reason) if reason else build_provider_embeddings(settings)
+
+
+def describe(embeddings: Embeddings) -> str:
+    """One line for start-up and /health/ready: which embedding runs, and what it can match."""
+    name = embedding_name(embeddings)
+    if isinstance(embeddings, HashingEmbeddings):
+        reason = getattr(embeddings, "reason", "")
+        return f"{name} (lexical: matches words, not meanings{'; ' + reason if reason else ''})"
+    return f"{name} (semantic)"
 
 
 def normalize(matrix: np.ndarray) -> np.ndarray:
@@ -113,10 +137,13 @@ def normalize(matrix: np.ndarray) -> np.ndarray:
     return (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)
 
 
-def embed(embeddings: Embeddings, texts: list[str], batch_size: int = 64) -> np.ndarray:
-    """Embed in batches (providers cap the request size) into one unit-row float32 matrix."""
-    if isinstance(embeddings, HashingEmbeddings):
-        return embeddings.embed_array(texts)
+def embed(embeddings: Embeddings, texts: list[str], batch_size: int | None = None) -> np.ndarray:
+    """Embed in batches (providers cap the request size) into one unit-row float32 matrix:
+    the embedding's own `batch_size` when it has one (Voyage's: 128 texts), else 64."""
+    embed_array = getattr(embeddings, "embed_array", None)  # the local ones batch themselves
+    if embed_array is not None:
+        return normalize(embed_array(texts))
+    batch_size = batch_size or getattr(embeddings, "batch_size", None) or 64
     rows: list[list[float]] = []
     for start in range(0, len(texts), batch_size):
         rows += embeddings.embed_documents(texts[start : start + batch_size])

@@ -9,6 +9,7 @@ default because it is never much worse than the better of the two and often bett
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from typing import Literal
@@ -17,9 +18,12 @@ from langchain_core.embeddings import Embeddings
 
 from ..settings import Settings
 from ..tracing.callbacks import retrieval_span
-from .embeddings import build_embeddings, embed_query, embedding_name
+from .embeddings import build_embeddings, describe, embed_query, embedding_name
+from .reembed import dimensions_of
+from .rerank import Reranker, build_reranker
 from .store import Filter, Hit, Store, open_store
 
+logger = logging.getLogger(__name__)
 SearchMode = Literal["vector", "keyword", "hybrid"]
 RRF_K = 60
 
@@ -42,9 +46,13 @@ class Retriever:
     model tell its dimensions by embedding once, when it is first needed anyway.
     """
 
-    def __init__(self, settings: Settings, embeddings: Embeddings) -> None:
+    def __init__(
+        self, settings: Settings, embeddings: Embeddings, reranker: Reranker | None = None
+    ) -> None:
         self.settings = settings
         self.embeddings = embeddings
+        #: Re-orders the search's first candidates (RAG_RERANK); None: the search's order.
+        self.reranker = reranker
         self._store: Store | None = None
         # First uses come from worker threads at once (`asyncio.to_thread` in the API):
         # without it, each would open a store of its own and all but one would leak.
@@ -59,10 +67,8 @@ class Retriever:
         return self._store
 
     def _open(self) -> Store:
-        dimensions = getattr(self.embeddings, "dimensions", None) or len(
-            self.embeddings.embed_query("dimensions")
-        )
-        return open_store(self.settings, embedding_name(self.embeddings), int(dimensions))
+        dimensions = dimensions_of(self.embeddings)
+        return open_store(self.settings, embedding_name(self.embeddings), dimensions)
 
     def search(
         self,
@@ -73,10 +79,19 @@ class Retriever:
     ) -> list[Hit]:
         k = k or self.settings.rag_top_k
         mode = mode or self.settings.rag_search
+        # With a reranker the search finds more candidates, of which the reranker keeps k.
+        wanted = max(k, self.reranker.candidates) if self.reranker else k
         with retrieval_span(query, f"{mode} search") as found:  # a span when traced
-            hits = self._search(query, k, where, mode)
+            hits = self._search(query, wanted, where, mode)
             found += [hit.chunk.text for hit in hits]
+        if self.reranker is not None:
+            hits = self.reranker.rerank(query, hits, k)  # a span of its own
         return hits
+
+    def describe(self) -> str:
+        """Which embedding (and reranker) runs: said at start-up and in /health/ready."""
+        line = describe(self.embeddings)
+        return line + (f"; reranked by {self.reranker.scorer.name}" if self.reranker else "")
 
     def _search(self, query: str, k: int, where: Filter | None, mode: SearchMode) -> list[Hit]:
         if mode == "keyword":
@@ -97,4 +112,9 @@ class Retriever:
 
 
 def build_retriever(settings: Settings) -> Retriever:
-    return Retriever(settings, build_embeddings(settings))
+    """The retriever the settings describe; says which embedding runs, as a warning when
+    it is not the one asked for (a provider embedding without its key runs lexical)."""
+    retriever = Retriever(settings, build_embeddings(settings), build_reranker(settings))
+    fallback = bool(getattr(retriever.embeddings, "reason", ""))
+    logger.log(logging.WARNING if fallback else logging.INFO, "RAG: %s", retriever.describe())
+    return retriever

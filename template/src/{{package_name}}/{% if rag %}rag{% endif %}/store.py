@@ -13,7 +13,7 @@ again on its next use, so the app recovers once the server is back.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -94,10 +94,28 @@ class Store(Protocol):
 
     def count(self) -> int: ...
 
+    def recorded_embedding(self) -> str:
+        """The embedding its vectors come from, as `name/dimensions`."""
+
+    def reembed(
+        self,
+        embedding: str,
+        dimensions: int,
+        embed_texts: Callable[[list[str]], np.ndarray],
+        batch_size: int = 256,
+        on_batch: Callable[[int], None] = lambda done: None,
+    ) -> int:
+        """Replace every vector with one of `embedding`, built aside, swapped atomically."""
+
     def close(self) -> None: ...
 
 
-def open_store(settings: Settings, embedding: str, dimensions: int) -> Store:
-    """The store `RAG_STORE` names, for vectors of `embedding` with `dimensions` floats."""
+def open_store(
+    settings: Settings, embedding: str, dimensions: int, *, as_recorded: bool = False
+) -> Store:
+    """The store `RAG_STORE` names, for vectors of `embedding` with `dimensions` floats;
+    `as_recorded`: for the vectors it holds, whatever embedding made them (to re-embed)."""
     module: Any = importlib.import_module(f".{settings.rag_store}_store", __package__)
-    return module.connect(settings, embedding=embedding, dimensions=dimensions)
+    return module.connect(
+        settings, embedding=embedding, dimensions=dimensions, as_recorded=as_recorded
+    )

@@ -44,5 +44,6 @@ async def ready(state: StateDep) -> JSONResponse:
         except Exception as error:
             checks[name] = f"{type(error).__name__}: {error}"
     ok = all(value == "ok" for value in checks.values())
-    body = {"status": "ready" if ok else "not ready", "checks": checks, **state.reports()}
+    body = {"status": "ready" if ok else "not ready", "checks": checks}
+    body |= state.reports()
     return JSONResponse(body, status_code=200 if ok else 503)
