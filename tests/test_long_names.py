@@ -22,7 +22,8 @@ def rendered_lines() -> list[tuple[str, int, str]]:
             continue
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             if "{%" not in line and NAME.search(line):
-                lines.append((str(path), number, NAME.sub(lambda m: LONGEST[m[1]], line)))
+                relative = str(path.relative_to(template_root()))
+                lines.append((relative, number, NAME.sub(lambda m: LONGEST[m[1]], line)))
     return lines
 
 
