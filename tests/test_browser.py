@@ -29,9 +29,9 @@ pytestmark = pytest.mark.browser
 KINDS: dict[str, tuple[dict[str, Any], int, list[str]]] = {
     # answers, browser tests the project has (exactly: a test lost is a failure, so a
     # test added to the template is counted here too), screenshots that must exist
-    "plain": ({}, 14, ["answered", "streaming", "trace", "ran", "error", "budget"]),
-    "rag": ({"rag": True}, 16, ["answered", "uploaded", "sources"]),
-    "agent": ({"agent": True}, 16, ["answered", "tool-step"]),
+    "plain": ({}, 15, ["answered", "streaming", "trace", "ran", "error", "budget"]),
+    "rag": ({"rag": True}, 17, ["answered", "uploaded", "sources"]),
+    "agent": ({"agent": True}, 18, ["answered", "tool-step"]),
 }
 
 
