@@ -39,6 +39,9 @@ PROJECT_NAMES = (
 QUESTIONS = "|".join(options_by_name())
 COPIER_LEFTOVER = re.compile(r"\{[{%][^}]*\b(" + QUESTIONS + r"|_copier\w*)\b")
 #: Any HTTP a generated test tries to make goes to a closed local port and fails fast.
+#: What the other projects run: all but the browser tests (as `make test`) and those that
+#: start real processes.
+LIGHT = "not browser and not processes"
 NO_NETWORK = {
     "HTTP_PROXY": "http://127.0.0.1:9",
     "HTTPS_PROXY": "http://127.0.0.1:9",
@@ -58,6 +61,26 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str
 def test_the_matrix_has_thirty_combinations() -> None:
     assert len(COMBINATIONS) == 30
     assert len({combination_id(c) for c in COMBINATIONS}) == 30
+
+
+def projects_with_processes() -> set[str]:
+    """The projects that also run the tests that start real processes (marked `processes`:
+    servers, workers, MCP servers; about a minute a project): one per provider, the
+    features rotating, so each such test runs in aieng's CI at least once (the agent's in
+    two projects). Every generated project's own `make test` and CI run all of them."""
+    stores = ["norag", "embedded", "pgvector"]
+    return {
+        f"{provider}-{stores[index % 3]}-{'agent' if index % 2 else 'noagent'}"
+        for index, provider in enumerate(options_by_name()["provider"].choices)
+    }
+
+
+def test_the_projects_with_processes_exist_and_cover_the_features() -> None:
+    chosen = projects_with_processes()
+    assert chosen <= {combination_id(c) for c in COMBINATIONS}
+    assert len(chosen) == 5
+    assert any(c.endswith("-agent") for c in chosen)
+    assert any("-pgvector-" in c for c in chosen)
 
 
 def test_the_names_are_the_shortest_and_longest_there_are() -> None:
@@ -84,8 +107,9 @@ def test_combination(answers: dict[str, Any], tmp_path: Path) -> None:
     run([python, "-m", "ruff", "check", "--no-cache", "."], project)
     run([python, "-m", "ruff", "format", "--check", "--no-cache", "."], project)
     run([python, "-m", "deptry", ".", "--optional-dependencies-dev-groups", "dev"], project)
+    selected = [] if combination_id(answers) in projects_with_processes() else ["-m", LIGHT]
     output = run(
-        [python, "-m", "pytest", "-p", "no:cacheprovider"],
+        [python, "-m", "pytest", "-p", "no:cacheprovider", *selected],
         project,
         env={"LLM_PROVIDER": "fake", **NO_NETWORK},
     )
