@@ -135,11 +135,13 @@ def matrix_extra() -> set[str]:
 def test_matrix_extra_holds_nothing_no_project_needs(tmp_path: Path) -> None:
     """Each combination checks its needs are in the extra; here, the converse.
 
-    Features add dependencies independently, so every provider alone plus every RAG
-    store with the agent covers every requirement any combination has.
+    Every provider with RAG and the agent (a provider's RAG needs its own packages:
+    Voyage for Anthropic), plus every RAG store, covers every requirement any
+    combination has.
     """
     options = options_by_name()
-    covering = [{"provider": p} for p in options["provider"].choices] + [
+    covering = [{"provider": p, "rag": True, "agent": True} for p in options["provider"].choices]
+    covering += [
         {"rag": True, "rag_store": store, "agent": True} for store in options["rag_store"].choices
     ]
     union: set[str] = set()

@@ -22,6 +22,8 @@ from aieng.source import TemplateSource, ensure_cached_version
 from aieng.template import template_root
 from aieng.update import update_project
 
+from .test_matrix import LIGHT
+
 runner = CliRunner()
 PACKAGE = "bot"
 
@@ -70,8 +72,10 @@ def commit(project: Path, message: str = "user edits") -> None:
 
 
 def run_project_tests(project: Path) -> str:
+    """The project's suite after an update, as the matrix runs most projects: the tests
+    that start real processes run in the matrix's own selection (tests/test_matrix.py)."""
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-x"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-x", "-m", LIGHT],
         cwd=project,
         capture_output=True,
         text=True,
