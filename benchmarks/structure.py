@@ -7,18 +7,20 @@ Renders a default project and a `--rag --agent` one, and prints for each:
   ingested), and how many threads ran app code for it;
 - untyped `app.state` attributes: the distinct names written or read as `app.state.NAME`
   in `src/` (a typed state object held in one attribute counts as one);
-- import cycles: strongly connected groups of the package's modules in the graph of its
-  imports, function-level imports included, `if TYPE_CHECKING:` imports left out.
+- import cycles, read as the generated `tests/test_import_graph.py` reads them (this
+  checkout's copy, so a baseline template is measured the same way): function-level
+  imports included, `if TYPE_CHECKING:` imports left out.
 
     python benchmarks/structure.py
 """
 
 from __future__ import annotations
 
-import ast
+import importlib.util
 import re
 import tempfile
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from generated import PACKAGE, render, run_in_project
@@ -69,81 +71,15 @@ def state_attributes(src: Path) -> list[str]:
     return sorted(names)
 
 
-def module_name(path: Path, src: Path) -> str:
-    parts = list(path.relative_to(src).with_suffix("").parts)
-    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-
-
-def _type_checking_only(tree: ast.Module) -> set[ast.AST]:
-    """Import nodes inside `if TYPE_CHECKING:` blocks: not imported at run time."""
-    guarded: set[ast.AST] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            guarded |= {child for stmt in node.body for child in ast.walk(stmt)}
-    return guarded
-
-
-def import_graph(src: Path) -> dict[str, set[str]]:
-    modules = {module_name(path, src): path for path in (src / PACKAGE).rglob("*.py")}
-    graph: dict[str, set[str]] = {name: set() for name in modules}
-    for name, path in modules.items():
-        tree = ast.parse(path.read_text())
-        guarded = _type_checking_only(tree)
-        is_package = path.name == "__init__.py"
-        for node in ast.walk(tree):
-            if node in guarded:
-                continue
-            targets: list[str] = []
-            if isinstance(node, ast.Import):
-                targets = [alias.name for alias in node.names]
-            elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    anchor = name.split(".")
-                    anchor = anchor[: len(anchor) - node.level + (1 if is_package else 0)]
-                    base = ".".join([*anchor, base] if base else anchor)
-                targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
-            for target in targets:
-                while target and target not in modules:  # `from a import b`: b may be a name
-                    target = target.rpartition(".")[0]
-                if target and target != name:
-                    graph[name].add(target)
-    return graph
-
-
-def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
-    """Tarjan's strongly connected components with more than one module."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    found: list[list[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for target in graph[node]:
-            if target not in index:
-                visit(target)
-                low[node] = min(low[node], low[target])
-            elif target in on_stack:
-                low[node] = min(low[node], index[target])
-        if low[node] == index[node]:
-            group = []
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                group.append(member)
-                if member == node:
-                    break
-            if len(group) > 1:
-                found.append(sorted(group))
-
-    for node in sorted(graph):
-        if node not in index:
-            visit(node)
-    return found
+def import_checker() -> ModuleType:
+    """The generated projects' own import-graph test (a plain file of the template): one
+    reading of imports for the test and for these figures, whatever template is measured."""
+    path = Path(__file__).resolve().parents[1] / "template" / "tests" / "test_import_graph.py"
+    spec = importlib.util.spec_from_file_location("import_graph_checker", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def measure(project: Path, scratch: Path) -> dict[str, Any]:
@@ -152,7 +88,7 @@ def measure(project: Path, scratch: Path) -> dict[str, Any]:
         "src": count_lines(src),
         "tests": count_lines(project / "tests"),
         "state": state_attributes(src),
-        "cycles": cycles(import_graph(src)),
+        "cycles": (checker := import_checker()).cycles(checker.import_graph(src / PACKAGE)),
     }
     if (src / PACKAGE / "rag").is_dir():
         figures |= run_in_project(project, FILES_ON_CHAT, scratch)
