@@ -149,16 +149,22 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, rows in runs.items():
-        rates = [row["requests_per_s"] for row in rows]
-        row = min(rows, key=lambda r: abs(r["requests_per_s"] - statistics.median(rates)))
-        errors = sum(r["errors"] for r in rows)
+        row, rates, errors = median_run(rows)
         print(
-            f"| {name} | {row['requests_per_s']:,.0f} | {min(rates):,.0f}-{max(rates):,.0f}"
+            f"| {name} | {row['requests_per_s']:,.0f} | {rates}"
             f" | {row['p50_ms']:.0f} ms | {row['p99_ms']:.0f} ms"
             f" | {row.get('server_cpu_ms_per_request', float('nan')):.2f} ms"
             f" | {row.get('client_cpu_ms_per_request', float('nan')):.2f} ms"
             f" | {per_request[name]:.1f} | {errors:.0f} |"
         )
+
+
+def median_run(rows: list[dict[str, float]]) -> tuple[dict[str, float], str, float]:
+    """The run with the median req/s (the one a table shows), the range of req/s over
+    the runs, and the errors of all runs."""
+    rates = [row["requests_per_s"] for row in rows]
+    row = min(rows, key=lambda r: abs(r["requests_per_s"] - statistics.median(rates)))
+    return row, f"{min(rates):,.0f}-{max(rates):,.0f}", sum(r["errors"] for r in rows)
 
 
 def traced_spans(project: Path) -> int:
@@ -219,11 +225,9 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, rows in runs.items():
-        rates = [row["requests_per_s"] for row in rows]
-        row = min(rows, key=lambda r: abs(r["requests_per_s"] - statistics.median(rates)))
-        errors = sum(r["errors"] for r in rows)
+        row, rates, errors = median_run(rows)
         print(
-            f"| {name} | {row['requests_per_s']:,.0f} | {min(rates):,.0f}-{max(rates):,.0f}"
+            f"| {name} | {row['requests_per_s']:,.0f} | {rates}"
             f" | {bound:,.0f} | {row.get('server_cpu_ms_per_request', float('nan')):.2f} ms"
             f" | {row['p50_ms']:.0f} ms | {row['p95_ms']:.0f} ms"
             f" | {row['p99_ms']:.0f} ms | {errors:.0f} |"
