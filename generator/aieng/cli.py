@@ -10,7 +10,7 @@ from __future__ import annotations
 import inspect
 import sys
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -168,6 +168,15 @@ app.command(name="list", hidden=True, help="Same as `aieng options`.")(options_c
 ProjectArgument = Annotated[Path, typer.Argument(help="The generated project.")]
 
 
+def _echo_paths(heading: str, paths: Sequence[str], advice: str | None) -> None:
+    """A heading, the paths indented under it, then what to do about them (if anything)."""
+    typer.echo(heading)
+    for path in paths:
+        typer.echo(f"  {path}")
+    if advice:
+        typer.echo(advice)
+
+
 def _report(report: Any, *, dry_run: bool = False) -> None:
     """Print what an update changed and what needs a hand; exit 1 if anything does."""
     verb = "would change" if dry_run else "changed"
@@ -176,28 +185,24 @@ def _report(report: Any, *, dry_run: bool = False) -> None:
     for path in report.changed:
         typer.echo(f"  {path}")
     if report.kept:
-        typer.echo(
+        _echo_paths(
             f"{len(report.kept)} file(s) you edited are not in the new template; "
-            f"{'they would be' if dry_run else 'they are'} kept as you left them:"
+            f"{'they would be' if dry_run else 'they are'} kept as you left them:",
+            report.kept,
+            None
+            if dry_run
+            else "move your changes where they belong now (a renamed package: its new "
+            "folder), then delete these files: git rm PATH...",
         )
-        for path in report.kept:
-            typer.echo(f"  {path}")
-        if not dry_run:
-            typer.echo(
-                "move your changes where they belong now (a renamed package: its new "
-                "folder), then delete these files: git rm PATH..."
-            )
     if report.conflicts:
-        typer.echo(
-            f"{len(report.conflicts)} conflict(s) {'would need' if dry_run else 'need'} you:"
+        _echo_paths(
+            f"{len(report.conflicts)} conflict(s) {'would need' if dry_run else 'need'} you:",
+            report.conflicts,
+            None
+            if dry_run
+            else "resolve: edit each file (keep what you want between <<<<<<< and >>>>>>>, "
+            "delete *.rej after applying them by hand), then: git add -A && git commit",
         )
-        for path in report.conflicts:
-            typer.echo(f"  {path}")
-        if not dry_run:
-            typer.echo(
-                "resolve: edit each file (keep what you want between <<<<<<< and >>>>>>>, "
-                "delete *.rej after applying them by hand), then: git add -A && git commit"
-            )
     if report.kept or report.conflicts:
         raise typer.Exit(1)
 
