@@ -8,6 +8,9 @@ from typing import Any
 PATH = "/v1/messages"
 BASE_URL_SUFFIX = ""
 
+#: A model whose LangChain profile says it takes a JSON schema (`structured_output`).
+STRUCTURED_MODEL: str | None = "claude-haiku-4-5"
+
 
 def reply(text: str) -> bytes:
     return json.dumps(
@@ -67,3 +70,12 @@ def image_in(body: dict[str, Any]) -> tuple[str | None, str]:
     """(media type, base64) of the image in the last message: a base64 `image` source."""
     (part,) = [p for p in body["messages"][-1]["content"] if p["type"] == "image"]
     return part["source"]["media_type"], part["source"]["data"]
+
+
+def schema_in(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema the request holds the answer to: `output_config.format` (Claude's
+    structured outputs), not a tool to call."""
+    output_format = (body.get("output_config") or {}).get("format") or {}
+    if output_format.get("type") != "json_schema":
+        return None
+    return output_format["schema"]

@@ -8,6 +8,9 @@ from typing import Any
 PATH = ":generateContent"
 BASE_URL_SUFFIX = ""
 
+#: A model whose LangChain profile says it takes a JSON schema (`structured_output`).
+STRUCTURED_MODEL: str | None = "gemini-2.5-flash-lite"
+
 
 def _chunk(text: str, finish: str | None) -> dict[str, object]:
     candidate: dict[str, object] = {
@@ -40,3 +43,12 @@ def image_in(body: dict[str, Any]) -> tuple[str | None, str]:
     parts = body["contents"][-1]["parts"]
     (inline,) = [p.get("inlineData") or p["inline_data"] for p in parts if "data" in str(p)]
     return inline.get("mimeType") or inline.get("mime_type"), inline["data"]
+
+
+def schema_in(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema the request holds the answer to: `generationConfig`'s
+    `responseJsonSchema`, with a JSON `responseMimeType`."""
+    config = body.get("generationConfig") or {}
+    if config.get("responseMimeType") != "application/json":
+        return None
+    return config.get("responseJsonSchema")

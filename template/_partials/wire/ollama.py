@@ -8,6 +8,9 @@ from typing import Any
 PATH = "/api/chat"
 BASE_URL_SUFFIX = ""
 
+#: Ollama's models have no LangChain profile: the test gives one to the model it builds.
+STRUCTURED_MODEL: str | None = None
+
 
 def _line(text: str, *, done: bool) -> bytes:
     body: dict[str, object] = {
@@ -35,3 +38,9 @@ def image_in(body: dict[str, Any]) -> tuple[str | None, str]:
     carries no media type (the server reads the bytes)."""
     (image,) = body["messages"][-1]["images"]
     return None, image
+
+
+def schema_in(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema the request holds the answer to: `format` (a schema, not "json")."""
+    schema = body.get("format")
+    return schema if isinstance(schema, dict) else None

@@ -8,6 +8,9 @@ from typing import Any
 PATH = "/v1/chat/completions"
 BASE_URL_SUFFIX = "/v1"
 
+#: A model whose LangChain profile says it takes a JSON schema (`structured_output`).
+STRUCTURED_MODEL: str | None = "gpt-4o-mini"
+
 
 def reply(text: str) -> bytes:
     return json.dumps(
@@ -53,3 +56,11 @@ def image_in(body: dict[str, Any]) -> tuple[str | None, str]:
     (part,) = [p for p in body["messages"][-1]["content"] if p["type"] == "image_url"]
     header, _, data = part["image_url"]["url"].partition(",")
     return header.removeprefix("data:").removesuffix(";base64"), data
+
+
+def schema_in(body: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema the request holds the answer to: `response_format.json_schema`."""
+    response_format = body.get("response_format") or {}
+    if response_format.get("type") != "json_schema":
+        return None
+    return response_format["json_schema"]["schema"]

@@ -1,10 +1,11 @@
 """Calling the model with a prompt, and reading structured answers out of its reply.
 
 JSON answers are validated against the prompt's schema. Where the provider's model can
-be held to a schema natively (LangChain's profile of the model says `structured_output`:
-a JSON-schema response format, or a tool whose arguments are the schema), the schema goes
-to the provider through `with_structured_output`; otherwise the prompt asks for JSON and
-the reply is parsed. Either way the answer is checked against the schema here too, and a
+be held to a schema natively (LangChain's profile of the model says `structured_output`),
+the schema goes to the provider in the request, through `with_structured_output(...,
+method="json_schema")`: OpenAI's `response_format`, Anthropic's `output_config.format`,
+Gemini's `responseJsonSchema` (with `responseMimeType: application/json`), Ollama's
+`format`. Otherwise the prompt asks for JSON and the reply is parsed. Either way the answer is checked against the schema here too, and a
 bad answer gets one retry with the validation error fed back to the model (models fix
 most slips when told what was wrong); a second bad answer is a clear error, never a
 half-parsed result.
@@ -140,9 +141,12 @@ async def _ask_once(
             return reply, parse_json(reply.text, schema), None
         except ValueError as error:
             return reply, None, error
-    # A tool-based schema needs a name: the schema's title, else "answer".
+    # The schema needs a name (OpenAI's `json_schema.name`, a tool's name): its title, else
+    # "answer". `json_schema` is named, not left to each package's default: Anthropic's
+    # default is a forced tool call, and the request should carry the schema as a schema.
+    # (A model without that method, such as the offline fake, fills a tool instead.)
     titled = schema if "title" in schema else {"title": "answer", **schema}
-    structured = model.with_structured_output(titled, include_raw=True)
+    structured = model.with_structured_output(titled, method="json_schema", include_raw=True)
     result = await structured.ainvoke(messages, config=config)
     assert isinstance(result, dict)  # include_raw=True: {"raw", "parsed", "parsing_error"}
     raw, value = result["raw"], result["parsed"]
