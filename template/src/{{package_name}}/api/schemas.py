@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, Field
 
 from ..chat import ChatAnswer, Passage, Usage
@@ -12,15 +14,22 @@ class ChatMessage(BaseModel):
     content: str
 
 
+#: Images sent with a message (POST /chat, /agent and their streams), decoded and checked
+#: by api/image_input.py.
+EncodedImages = Annotated[
+    list[str],
+    Field(
+        description="Images for the model to look at: base64, or `data:image/png;base64,...` "
+        "URLs (PNG, JPEG, WebP, GIF; checked by their bytes).",
+    ),
+]
+
+
 class ChatRequest(BaseModel):
     message: str = Field(min_length=1, description="The user's question.")
     history: list[ChatMessage] = Field(default_factory=list, max_length=50)
     conversation_id: str | None = Field(None, max_length=200)
-    images: list[str] = Field(
-        default_factory=list,
-        description="Images for the model to look at: base64, or `data:image/png;base64,...` "
-        "URLs (PNG, JPEG, WebP, GIF; checked by their bytes).",
-    )
+    images: EncodedImages = []
 
 
 class PromptInfo(BaseModel):

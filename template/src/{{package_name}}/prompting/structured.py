@@ -5,10 +5,10 @@ be held to a schema natively (LangChain's profile of the model says `structured_
 the schema goes to the provider in the request, through `with_structured_output(...,
 method="json_schema")`: OpenAI's `response_format`, Anthropic's `output_config.format`,
 Gemini's `responseJsonSchema` (with `responseMimeType: application/json`), Ollama's
-`format`. Otherwise the prompt asks for JSON and the reply is parsed. Either way the answer is checked against the schema here too, and a
-bad answer gets one retry with the validation error fed back to the model (models fix
-most slips when told what was wrong); a second bad answer is a clear error, never a
-half-parsed result.
+`format`. Otherwise the prompt asks for JSON and the reply is parsed. Either way the
+answer is checked against the schema here too, and a bad answer gets one retry with the
+validation error fed back to the model (models fix most slips when told what was wrong);
+a second bad answer is a clear error, never a half-parsed result.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from langgraph.graph.state import CompiledStateGraph
 from langgraph.types import Command, Interrupt
 
 from ..chat import Usage
+from ..images import Image, with_images
 from ..settings import Settings
 from .approval import resolve_decisions
 from .events import AgentEvent, AgentResult, ToolCallRecord
@@ -64,11 +65,14 @@ async def stream_agent(
     tokens: bool = True,
     resume: dict[str, dict[str, Any]] | None = None,
     user: str | None = None,
+    images: list[Image] | None = None,
 ) -> AsyncIterator[AgentEvent]:
     """Yield tool_call, tool_result and (if `tokens`) token events, an approval event if
     the run pauses, then one final event. With `resume` (decisions by call id, from
     `resume_decisions`), continue the paused thread instead of asking `question`. `user`
-    owns the long-term memories the run may save and recall (memories.py)."""
+    owns the long-term memories the run may save and recall (memories.py). `images` go
+    with the question, as LangChain's standard image blocks (images.py), and stay in the
+    thread's history like its text."""
     result = AgentResult(answer="", thread_id=thread_id or uuid.uuid4().hex)
     config: RunnableConfig = {
         "configurable": {"thread_id": result.thread_id, "user_id": user or DEFAULT_USER},
@@ -84,7 +88,8 @@ async def stream_agent(
                 f"thread {thread_id!r} waits for a decision on a tool call: "
                 f"POST /agent/{thread_id}/resume first"
             )
-        inputs = {"messages": [HumanMessage(question)], "steps": 0, "stopped": None}
+        asked = with_images(HumanMessage(question), images or [])
+        inputs = {"messages": [asked], "steps": 0, "stopped": None}
     modes = ["updates", "messages"] if tokens else ["updates"]
     # The thread is saved once, when the run ends, not after every step: a crash mid-run
     # loses only that run's steps, and a step costs ~2 ms less with the SQLite memory.
@@ -186,10 +191,11 @@ async def run_agent(
     *,
     resume: dict[str, dict[str, Any]] | None = None,
     user: str | None = None,
+    images: list[Image] | None = None,
 ) -> AgentResult:
     """The whole run at once: the answer, every tool call with its result, steps, usage."""
     events = stream_agent(
-        agent, settings, question, thread_id, tokens=False, resume=resume, user=user
+        agent, settings, question, thread_id, tokens=False, resume=resume, user=user, images=images
     )
     async for event in events:
         if event.result is not None:

@@ -188,7 +188,7 @@ async function resume(item, box, thread, decision) {
 async function ask(question) {
   const agent = config.agent && document.querySelector("input[name=mode]:checked").value === "agent";
   const userItem = addMessage("user", question);
-  const images = agent ? [] : attached; // the agent takes text only
+  const images = attached; // the chat and the agent both take them (checked by the API)
   if (images.length) {
     const strip = element("div", "images");
     strip.append(...images.map(thumbnail));
@@ -202,7 +202,7 @@ async function ask(question) {
   const started = performance.now();
   // The API takes at most 50 history messages: send the latest.
   const body = agent
-    ? { message: question, thread_id: threadId }
+    ? { message: question, thread_id: threadId, images }
     : { message: question, history: history.slice(-50), images };
   let final = null;
   let response;
