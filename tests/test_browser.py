@@ -31,7 +31,7 @@ KINDS: dict[str, tuple[dict[str, Any], int, list[str]]] = {
     # test added to the template is counted here too), screenshots that must exist
     "plain": ({}, 15, ["answered", "streaming", "trace", "ran", "error", "budget"]),
     "rag": ({"rag": True}, 17, ["answered", "uploaded", "sources"]),
-    "agent": ({"agent": True}, 18, ["answered", "tool-step"]),
+    "agent": ({"agent": True}, 19, ["answered", "tool-step", "agent-image"]),
 }
 
 
