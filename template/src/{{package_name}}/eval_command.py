@@ -240,14 +240,14 @@ def report(
     """
     from .evals.history import compare, find_baseline, save_run
     from .evals.html_report import html_report
-    from .evals.report import case_pass_rates, money, summarize
+    from .evals.report import case_name, case_pass_rates, money, summarize
     from .evals.report import markdown as to_markdown
 
     for result in results:
         if not result.passed:
             why = result.error or "; ".join(result.failures)
             run = f" (run {result.repeat + 1})" if result.repeat else ""
-            typer.echo(f"FAIL {result.key}{run}: {why}")
+            typer.echo(f"FAIL {case_name(result)}{run}: {why}")
     for key, (passed, total) in case_pass_rates(results).items():
         if total > 1 and passed < total:
             typer.echo(f"pass rate {key}: {passed}/{total}")

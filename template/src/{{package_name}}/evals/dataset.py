@@ -10,6 +10,10 @@ retrieval metrics) or `agent` (the agent on `input`; its tool calls are checked 
 `variant` and `tier` pick a prompt variant and a model tier; `app eval --variants` and
 `--tiers` set them on copies of the cases to compare them side by side.
 
+`images` attaches images to the case (paths relative to the dataset file, checked when
+the dataset loads): they go to the model with the user's turn, as the API sends them,
+and the HTML report shows them. The offline fake names each image's format and size.
+
 The `fake_*` fields script the offline fake model, so the suite runs in tests and CI
 with no key: `fake_reply` is the answer, `fake_tool_calls` the tool calls the agent's
 model makes first, `fake_judge` what the judge replies. A real provider ignores them.
@@ -22,8 +26,9 @@ from collections.abc import Collection
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
+from ..images import Image, media_type_of
 from .assertions import ASSERTIONS, JUDGED
 
 KNOWN = sorted({*ASSERTIONS, *JUDGED})
@@ -65,7 +70,16 @@ class Case(BaseModel):
     fake_reply: str | None = None
     fake_tool_calls: list[ToolCall] = Field(default_factory=list)
     fake_judge: dict[str, Any] | None = None
+    #: Image files for the model, as written in the dataset (relative to its file).
+    images: list[str] = Field(default_factory=list)
     dataset: str = ""
+    #: The `images`, read and checked when the dataset loaded (`load_images`).
+    _loaded_images: tuple[Image, ...] = PrivateAttr(default=())
+
+    @property
+    def loaded_images(self) -> list[Image]:
+        """The case's images, in the order the dataset lists them."""
+        return list(self._loaded_images)
 
     @model_validator(mode="after")
     def _has_its_input(self) -> Case:
@@ -93,6 +107,7 @@ def _parse(path: Path, number: int, line: str, prompts: Collection[PromptKey] | 
         first = error.errors()[0]
         field = ".".join(str(part) for part in first["loc"]) or "case"
         raise DatasetError(f"{path}:{number}: {field}: {first['msg']}") from error
+    case._loaded_images = tuple(load_images(path, number, case.images))
     unknown = [a.type for a in case.asserts if a.type not in KNOWN]
     if unknown:
         known = ", ".join(KNOWN)
@@ -100,6 +115,27 @@ def _parse(path: Path, number: int, line: str, prompts: Collection[PromptKey] | 
     if prompts is not None:
         _check_prompt(path, number, case, prompts)
     return case
+
+
+def load_images(path: Path, number: int, names: list[str]) -> list[Image]:
+    """The image files a case names, relative to its dataset file, each checked by its
+    bytes as the API checks an upload: a missing file or a non-image is `file:line:`."""
+    images = []
+    for name in names:
+        file = path.parent / name
+        try:
+            data = file.read_bytes()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise DatasetError(f"{path}:{number}: image {name!r}: {reason} ({file})") from error
+        media_type = media_type_of(data)
+        if media_type is None:
+            raise DatasetError(
+                f"{path}:{number}: image {name!r} is not an image the app takes "
+                "(PNG, JPEG, WebP or GIF, known by its bytes)"
+            )
+        images.append(Image(media_type, data))
+    return images
 
 
 def _check_prompt(path: Path, number: int, case: Case, prompts: Collection[PromptKey]) -> None:

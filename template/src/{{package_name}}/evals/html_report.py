@@ -6,14 +6,20 @@ mail attachment. Every value from a case or a model is escaped: answers are untr
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
 from ..wording import plural
+from .dataset import Case
 from .report import Summary, money
 from .runner import CaseResult
+
+#: An image is shown inline up to this size, a larger one by its name: the page stays
+#: one file small enough to mail.
+THUMBNAIL_MAX_BYTES = 100_000
 
 STYLE = """
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2rem; color: #222; }
@@ -24,11 +30,30 @@ tr.fail td:first-child { border-left: 4px solid #c62828; }
 tr.pass td:first-child { border-left: 4px solid #2e7d32; }
 pre { margin: 0; white-space: pre-wrap; max-width: 60rem; }
 .bad { color: #c62828; }
+img.thumb { display: block; width: 4rem; height: 4rem; object-fit: contain; margin-top: .3rem;
+  image-rendering: pixelated; border: 1px solid #ccc; }
 """
 
 
 def _answer(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value, indent=1, sort_keys=True)
+
+
+def _thumbnails(case: Case) -> str:
+    """The case's images as inline `data:` thumbnails, each titled with its file name."""
+    loaded = case.loaded_images
+    shown = []
+    for index, name in enumerate(case.images):
+        image = loaded[index] if index < len(loaded) else None
+        if image is None or len(image.data) > THUMBNAIL_MAX_BYTES:
+            shown.append(f"<div>{escape(name)}</div>")
+            continue
+        data = base64.b64encode(image.data).decode("ascii")
+        source = f"data:{escape(image.media_type)};base64,{data}"
+        shown.append(
+            f'<img class="thumb" src="{source}" alt="{escape(name)}" title="{escape(name)}">'
+        )
+    return "".join(shown)
 
 
 def _row(cells: list[str], css: str = "") -> str:
@@ -57,7 +82,7 @@ def html_report(results: list[CaseResult], summaries: list[Summary], title: str)
     case_rows = [
         _row(
             [
-                escape(r.key),
+                escape(r.key) + _thumbnails(r.case),
                 str(r.repeat + 1),
                 "pass" if r.passed else '<span class="bad">FAIL</span>',
                 f"<pre>{escape(_answer(r.answer))}</pre>",

@@ -138,11 +138,19 @@ def markdown(results: list[CaseResult], summaries: list[Summary]) -> str:
     failed = [r for r in results if not r.passed]
     if failed:
         lines += ["", "| failed case | run | why |", "|---|---|---|"]
-        lines += [
-            f"| {r.key} | {r.repeat + 1} | {_cell(r.error or '; '.join(r.failures))} |"
-            for r in failed
-        ]
+        for r in failed:
+            why = _cell(r.error or "; ".join(r.failures))
+            lines.append(f"| {_cell(case_name(r))} | {r.repeat + 1} | {why} |")
     return "\n".join(lines) + "\n"
+
+
+def case_name(result: CaseResult) -> str:
+    """The case's key, and the images it attaches (as the dataset names them), so a
+    report line says which picture a failed answer was about."""
+    images = result.case.images
+    if not images:
+        return result.key
+    return f"{result.key} (image{'s' if len(images) > 1 else ''}: {', '.join(images)})"
 
 
 def _cell(text: str) -> str:

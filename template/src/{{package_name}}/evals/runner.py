@@ -64,7 +64,8 @@ class PromptTarget:
     async def __call__(self, case: Case, repeat: int) -> Output:
         prompt = prompt_for(self.library, case)
         with count_usage() as usage:
-            answer = await run_prompt(self.model_for(case, prompt, repeat), prompt, case.vars)
+            model = self.model_for(case, prompt, repeat)
+            answer = await run_prompt(model, prompt, case.vars, case.loaded_images)
         if isinstance(answer, ThoughtAnswer):
             answer = answer.answer
         return Output(answer, usage)

@@ -12,7 +12,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 
-from ..images import with_images
+from ..images import Image, with_images
 from .errors import PromptError
 from .spec import PYTHON_TYPES, PromptSpec
 
@@ -77,12 +77,17 @@ class Prompt:
         return values
 
     def messages(
-        self, variables: dict[str, Any] | None = None, history: list[BaseMessage] | None = None
+        self,
+        variables: dict[str, Any] | None = None,
+        history: list[BaseMessage] | None = None,
+        images: list[Image] | None = None,
     ) -> list[BaseMessage]:
-        """The chat messages: system, few-shot examples, history, then the user turn."""
+        """The chat messages: system, few-shot examples, history, then the user turn, with
+        its images: the prompt's image inputs, then `images` (an eval case's, say)."""
         values = self.variables(variables or {})
         # Image inputs go with the user's turn as image blocks; the text never shows them.
-        images = [values.pop(name) for name in self.image_inputs if values[name] is not None]
+        declared = [values.pop(name) for name in self.image_inputs if values[name] is not None]
+        images = [*declared, *(images or [])]
         out: list[BaseMessage] = []
         for section in self.sections:
             if section.role == "history":

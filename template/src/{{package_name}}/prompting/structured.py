@@ -23,6 +23,7 @@ from jsonschema.validators import validator_for
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 
+from ..images import Image
 from .errors import StructuredOutputError
 from .prompt import Prompt
 
@@ -70,9 +71,10 @@ async def ask(
     prompt: Prompt,
     variables: dict[str, Any] | None = None,
     history: list[BaseMessage] | None = None,
+    images: list[Image] | None = None,
 ) -> AIMessage:
     """One model call with the prompt's messages; its metadata rides on the call."""
-    messages = prompt.messages(variables, history)
+    messages = prompt.messages(variables, history, images)
     return await model.ainvoke(messages, config=call_config(prompt))
 
 
@@ -81,14 +83,18 @@ def call_config(prompt: Prompt) -> dict[str, Any]:
 
 
 async def ask_structured(
-    model: BaseChatModel, prompt: Prompt, variables: dict[str, Any] | None = None
+    model: BaseChatModel,
+    prompt: Prompt,
+    variables: dict[str, Any] | None = None,
+    images: list[Image] | None = None,
 ) -> Any:
     """The prompt's JSON answer, validated; one retry with the error fed back."""
     schema = prompt.spec.output.schema_
     if schema is None:
         raise StructuredOutputError(f"prompt {prompt.name!r} declares no output schema")
+    messages = prompt.messages(variables, images=images)
     try:
-        return await ask_json(model, prompt.messages(variables), schema, call_config(prompt))
+        return await ask_json(model, messages, schema, call_config(prompt))
     except StructuredOutputError as error:
         raise StructuredOutputError(f"prompt {prompt.name!r}: {error}") from error
 
@@ -164,12 +170,16 @@ async def _ask_once(
 
 
 async def run_prompt(
-    model: BaseChatModel, prompt: Prompt, variables: dict[str, Any] | None = None
+    model: BaseChatModel,
+    prompt: Prompt,
+    variables: dict[str, Any] | None = None,
+    images: list[Image] | None = None,
 ) -> str | ThoughtAnswer | Any:
-    """The prompt's answer in the shape its `output.format` declares."""
+    """The prompt's answer in the shape its `output.format` declares; `images` go with
+    the user's turn (after the prompt's own image inputs)."""
     if prompt.spec.output.format == "json":
-        return await ask_structured(model, prompt, variables)
-    reply = await ask(model, prompt, variables)
+        return await ask_structured(model, prompt, variables, images)
+    reply = await ask(model, prompt, variables, images=images)
     return (
         split_thought(reply.text) if prompt.spec.output.format == "thought_answer" else reply.text
     )
