@@ -21,6 +21,7 @@ SMALLEST = {
     "rag.py": ["--sizes", "300", "--queries", "10", "--ingest-chunks", "300"],
     "render.py": ["--runs", "1"],
     "structure.py": [],
+    "structured.py": ["--calls", "20", "--rates", "0,20"],
     "traces.py": ["--traces", "50", "--runs", "1"],
     "tracing.py": ["--calls", "100", "--block", "50"],
     "update.py": ["--runs", "1"],
