@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from ..wording import plural
-from .report import Summary, money
+from .report import Summary, money, retrieval_scores
 from .runner import CaseResult
 
 STYLE = """
@@ -34,6 +34,19 @@ def _answer(value: Any) -> str:
 def _row(cells: list[str], css: str = "") -> str:
     cls = f' class="{css}"' if css else ""
     return f"<tr{cls}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
+
+
+def _retrieval_table(results: list[CaseResult]) -> list[str]:
+    """hit@1, hit@k, MRR and nDCG@k per retrieval dataset; nothing without one."""
+    scores = retrieval_scores(results)
+    if not scores:
+        return []
+    head = ["retrieval dataset", "runs", *scores[0].metrics()]
+    rows = [
+        _row([escape(s.name), str(s.runs), *(f"{v:.2f}" for v in s.metrics().values())])
+        for s in scores
+    ]
+    return ["<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>", *rows, "</table>"]
 
 
 def html_report(results: list[CaseResult], summaries: list[Summary], title: str) -> str:
@@ -79,6 +92,7 @@ def html_report(results: list[CaseResult], summaries: list[Summary], title: str)
             "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>",
             *summary_rows,
             "</table>",
+            *_retrieval_table(results),
             "<table><tr>" + "".join(f"<th>{h}</th>" for h in case_head) + "</tr>",
             *case_rows,
             "</table></body></html>",
