@@ -67,6 +67,8 @@ class Reranker:
         with retrieval_span(query, f"rerank {self.scorer.name}") as kept:
             scores = np.asarray(self.scorer.scores(query, [h.chunk.text for h in hits], k))
             order = np.argsort(-scores, kind="stable")[:k]
+            # A passage a provider left unscored (minus infinity) is never kept.
+            order = [i for i in order if np.isfinite(scores[i])]
             best = [
                 replace(hits[i], score=float(scores[i]), rank=rank)
                 for rank, i in enumerate(order, 1)
