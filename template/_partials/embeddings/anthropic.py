@@ -13,6 +13,7 @@ import voyageai
 from langchain_core.embeddings import Embeddings
 from langchain_voyageai import VoyageAIEmbeddings
 
+from ..models import MissingApiKeyError
 from ..settings import Settings
 
 DEFAULT_EMBEDDING_MODEL = "voyage-3.5"
@@ -77,7 +78,7 @@ class VoyageReranker:
 
     def __init__(self, settings: Settings) -> None:
         if settings.voyage_api_key is None:
-            raise ValueError(
+            raise MissingApiKeyError(
                 f"RAG_RERANK={settings.rag_rerank} reranks with Voyage AI: set VOYAGE_API_KEY"
             )
         self.model = settings.rag_rerank_model or DEFAULT_RERANK_MODEL

@@ -19,6 +19,7 @@ import cohere
 from cohere.core.request_options import RequestOptions
 from langchain_cohere import CohereRerank
 
+from ..models import MissingApiKeyError
 from ..settings import Settings
 
 DEFAULT_RERANK_MODEL = "rerank-v3.5"
@@ -40,7 +41,7 @@ class CohereReranker:
 
     def __init__(self, settings: Settings) -> None:
         if settings.cohere_api_key is None:
-            raise ValueError("RAG_RERANK=cohere reranks with Cohere: set COHERE_API_KEY")
+            raise MissingApiKeyError("RAG_RERANK=cohere reranks with Cohere: set COHERE_API_KEY")
         key = settings.cohere_api_key.get_secret_value()
         self.model = settings.rag_rerank_model or DEFAULT_RERANK_MODEL
         self.name = f"cohere:{self.model}"
