@@ -13,6 +13,7 @@ import voyageai
 from langchain_core.embeddings import Embeddings
 from langchain_voyageai import VoyageAIEmbeddings
 
+from ..models import MissingApiKeyError
 from ..settings import Settings
 
 DEFAULT_EMBEDDING_MODEL = "voyage-3.5"
@@ -72,11 +73,14 @@ DEFAULT_RERANK_MODEL = "rerank-2.5-lite"
 
 
 class VoyageReranker:
-    """Voyage's rerank endpoint (`RAG_RERANK=provider`): passages -> relevance scores."""
+    """Voyage's rerank endpoint (`RAG_RERANK=voyage`, or `provider`): passages -> relevance
+    scores (the best `keep` of them; the others get minus infinity)."""
 
     def __init__(self, settings: Settings) -> None:
         if settings.voyage_api_key is None:
-            raise ValueError("RAG_RERANK=provider reranks with Voyage AI: set VOYAGE_API_KEY")
+            raise MissingApiKeyError(
+                f"RAG_RERANK={settings.rag_rerank} reranks with Voyage AI: set VOYAGE_API_KEY"
+            )
         self.model = settings.rag_rerank_model or DEFAULT_RERANK_MODEL
         self.name = f"voyage:{self.model}"
         self._client = voyageai.Client(
@@ -86,9 +90,12 @@ class VoyageReranker:
             timeout=settings.llm_timeout_s,
         )
 
-    def scores(self, query: str, passages: list[str]) -> list[float]:
-        result = self._client.rerank(query, passages, model=self.model, truncation=True)
-        scores = [0.0] * len(passages)
+    def scores(self, query: str, passages: list[str], keep: int) -> list[float]:
+        top_k = min(keep, len(passages))
+        result = self._client.rerank(
+            query, passages, model=self.model, top_k=top_k, truncation=True
+        )
+        scores = [float("-inf")] * len(passages)
         for item in result.results:
             scores[item.index] = float(item.relevance_score)
         return scores

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..wording import plural
 from .dataset import Case
-from .report import Summary, money
+from .report import Summary, money, retrieval_scores
 from .runner import CaseResult
 
 #: An image is shown inline up to this size, a larger one by its name: the page stays
@@ -61,6 +61,19 @@ def _row(cells: list[str], css: str = "") -> str:
     return f"<tr{cls}>" + "".join(f"<td>{cell}</td>" for cell in cells) + "</tr>"
 
 
+def _retrieval_table(results: list[CaseResult]) -> list[str]:
+    """hit@1, hit@k, MRR and nDCG@k per retrieval dataset; nothing without one."""
+    scores = retrieval_scores(results)
+    if not scores:
+        return []
+    head = ["retrieval dataset", "runs", *scores[0].metrics()]
+    rows = [
+        _row([escape(s.name), str(s.runs), *(f"{v:.2f}" for v in s.metrics().values())])
+        for s in scores
+    ]
+    return ["<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>", *rows, "</table>"]
+
+
 def html_report(results: list[CaseResult], summaries: list[Summary], title: str) -> str:
     """The page, as text; every interpolated value goes through `html.escape`."""
     head = ["dataset", "passed", "pass rate", "avg cost", "p95 latency", "gate"]
@@ -104,6 +117,7 @@ def html_report(results: list[CaseResult], summaries: list[Summary], title: str)
             "<table><tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>",
             *summary_rows,
             "</table>",
+            *_retrieval_table(results),
             "<table><tr>" + "".join(f"<th>{h}</th>" for h in case_head) + "</tr>",
             *case_rows,
             "</table></body></html>",

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .retrieval import RetrievalScores, score_rankings
 from .runner import CaseResult
 
 #: The thresholds a gate may set; any other key in config.yaml is an error.
@@ -135,6 +136,7 @@ def markdown(results: list[CaseResult], summaries: list[Summary]) -> str:
         gate = "; ".join(s.gate_failures) or "ok"
         rate, p95_ms, cost = f"{s.pass_rate:.0%}", f"{s.p95_latency_ms:.0f}", money(s.avg_cost_usd)
         lines.append(f"| {s.name} | {s.passed}/{s.total} | {rate} | {cost} | {p95_ms} | {gate} |")
+    lines += retrieval_markdown(retrieval_scores(results))
     failed = [r for r in results if not r.passed]
     if failed:
         lines += ["", "| failed case | run | why |", "|---|---|---|"]
@@ -151,6 +153,29 @@ def case_name(result: CaseResult) -> str:
     if not images:
         return result.key
     return f"{result.key} (image{'s' if len(images) > 1 else ''}: {', '.join(images)})"
+
+
+def retrieval_scores(results: list[CaseResult]) -> list[RetrievalScores]:
+    """hit@1, hit@k, MRR and nDCG@k per dataset that has retrieval cases (cases naming
+    `expected_sources`), over those cases' runs, datasets in name order."""
+    rankings: dict[str, list[tuple[list[str], list[str]]]] = {}
+    for r in results:
+        if r.case.expected_sources:
+            rankings.setdefault(r.case.dataset, []).append((r.sources, r.case.expected_sources))
+    return [score_rankings(name, rankings[name]) for name in sorted(rankings)]
+
+
+def retrieval_markdown(scores: list[RetrievalScores]) -> list[str]:
+    """The retrieval table of the Markdown summary (no lines without retrieval datasets)."""
+    if not scores:
+        return []
+    names = list(scores[0].metrics())
+    lines = ["", "| retrieval dataset | runs | " + " | ".join(names) + " |"]
+    lines.append("|---" * (len(names) + 2) + "|")
+    for s in scores:
+        values = " | ".join(f"{value:.2f}" for value in s.metrics().values())
+        lines.append(f"| {s.name} | {s.runs} | {values} |")
+    return lines
 
 
 def _cell(text: str) -> str:

@@ -6,9 +6,10 @@ passage that merely mentions fees. It costs a model call per candidate, so it ru
 the search's first `RAG_RERANK_CANDIDATES` (20) only, and keeps `RAG_TOP_K` of them.
 
 `RAG_RERANK=local`: a fastembed cross-encoder on the CPU (rag/local_models.py), downloaded
-once; `provider`: the provider's rerank model where it has one (Voyage's, in Anthropic
-projects: rag/provider_embeddings.py). Each rerank is a span of its own in the trace
-(`rerank`), so its time shows next to the search's.
+once; `cohere`: Cohere's rerank model (COHERE_API_KEY; rag/cohere_rerank.py), in any
+project; `voyage` (or `provider`, its older name): Voyage's, in Anthropic projects
+(VOYAGE_API_KEY; rag/provider_embeddings.py). Each rerank is a span of its own in the
+trace (`rerank`), so its time shows next to the search's.
 """
 
 from __future__ import annotations
@@ -28,8 +29,12 @@ from .store import Hit
 class Scorer(Protocol):
     name: str
 
-    def scores(self, query: str, passages: list[str]) -> list[float]:
-        """One relevance score per passage (higher is better), in the passages' order."""
+    def scores(self, query: str, passages: list[str], keep: int) -> list[float]:
+        """One relevance score per passage (higher is better), in the passages' order.
+
+        The caller keeps the best `keep`: a provider may score only those (it returns
+        fewer results), and give the others minus infinity.
+        """
 
 
 class LocalCrossEncoder:
@@ -44,7 +49,7 @@ class LocalCrossEncoder:
         self.batch_size = batch_size
         self.name = f"fastembed:{name}"
 
-    def scores(self, query: str, passages: list[str]) -> list[float]:
+    def scores(self, query: str, passages: list[str], keep: int) -> list[float]:
         return [float(s) for s in self.model.rerank(query, passages, batch_size=self.batch_size)]
 
 
@@ -60,8 +65,10 @@ class Reranker:
         if not hits:
             return []
         with retrieval_span(query, f"rerank {self.scorer.name}") as kept:
-            scores = np.asarray(self.scorer.scores(query, [h.chunk.text for h in hits]))
+            scores = np.asarray(self.scorer.scores(query, [h.chunk.text for h in hits], k))
             order = np.argsort(-scores, kind="stable")[:k]
+            # A passage a provider left unscored (minus infinity) is never kept.
+            order = [i for i in order if np.isfinite(scores[i])]
             best = [
                 replace(hits[i], score=float(scores[i]), rank=rank)
                 for rank, i in enumerate(order, 1)
@@ -80,7 +87,11 @@ def build_reranker(settings: Settings) -> Reranker | None:
 
         model = settings.rag_rerank_model or DEFAULT_RERANK_MODEL
         scorer = LocalCrossEncoder(model, settings.embedding_cache_dir)
-    else:
+    elif settings.rag_rerank == "cohere":
+        from .cohere_rerank import CohereReranker
+
+        scorer = CohereReranker(settings)
+    else:  # `voyage`, or `provider` (the same): Anthropic projects only
         from .provider_embeddings import build_provider_reranker  # type: ignore[attr-defined]
 
         scorer = build_provider_reranker(settings)
