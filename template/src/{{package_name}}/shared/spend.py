@@ -118,7 +118,8 @@ class RedisSpendStore:
             return self._seen[1]
         with _unavailable_as("the daily budget cannot be checked"):
             value = await self.shared.async_client().get(self._keys(day)[0])
-        return float(value or 0.0)
+        self._seen = (day, float(value or 0.0))
+        return self._seen[1]
 
     def _reservation(self, limit_usd: float) -> tuple[str, list[str], list[object]]:
         day = _today()
