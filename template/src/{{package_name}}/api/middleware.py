@@ -244,7 +244,7 @@ def install_guards(app: FastAPI, settings: Settings) -> None:
         if shared is not None:
             from ..shared.rate_limits import SharedClientLimit
 
-            counter = SharedClientLimit(shared.url, per_minute)
+            counter = SharedClientLimit(shared, per_minute)
         app.add_middleware(
             ClientRateLimitMiddleware, per_minute=per_minute, keys=keys, shared=counter
         )

@@ -17,9 +17,10 @@ naming Redis), never a hang and never a silent pass: a budget that cannot be che
 not spent, a rate limit that cannot be counted refuses.
 The pools reconnect on the next call, so the app recovers by itself when Redis is back.
 
-Without `REDIS_URL`, each process keeps its own counters; `check_workers` then refuses
-to start several workers (WEB_CONCURRENCY) when a limit or budget is set, rather than
-let each of N processes spend it (see docs/scaling.md).
+Without `REDIS_URL`, each process keeps its own counters; when a limit or budget is set,
+`check_workers` then refuses several workers (WEB_CONCURRENCY), and `one_process.py`
+a second process however it was started (a lock in the data folder), rather than let
+each of N processes spend it (see docs/scaling.md).
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ import redis
 import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from redis.retry import Retry
 
 from .errors import RedisUnavailableError
@@ -34,6 +35,14 @@ def client_options(asynchronous: bool = False) -> dict[str, Any]:
     }
 
 
+class _LoopClient:
+    """One event loop's asyncio client, and the scripts registered on it."""
+
+    def __init__(self, client: redis.asyncio.Redis) -> None:
+        self.client = client
+        self.scripts: dict[str, AsyncScript] = {}
+
+
 class SharedState:
     """The Redis clients of this process: one sync client (thread-safe, its own pool) and
     one asyncio client per event loop (asyncio connections belong to the loop that made
@@ -42,17 +51,28 @@ class SharedState:
     def __init__(self, url: str) -> None:
         self.url = url
         self.client = redis.Redis.from_url(url, **client_options())
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.asyncio.Redis]
+        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient]
         self._async = weakref.WeakKeyDictionary()
+
+    def _loop_client(self) -> _LoopClient:
+        loop = asyncio.get_running_loop()
+        found = self._async.get(loop)
+        if found is None:
+            client = redis.asyncio.Redis.from_url(self.url, **client_options(asynchronous=True))
+            found = self._async[loop] = _LoopClient(client)
+        return found
 
     def async_client(self) -> redis.asyncio.Redis:
         """This event loop's asyncio client (made on first use)."""
-        loop = asyncio.get_running_loop()
-        client = self._async.get(loop)
-        if client is None:
-            client = redis.asyncio.Redis.from_url(self.url, **client_options(asynchronous=True))
-            self._async[loop] = client
-        return client
+        return self._loop_client().client
+
+    def async_script(self, source: str) -> AsyncScript:
+        """A Lua script on this event loop's client, registered once (then EVALSHA)."""
+        found = self._loop_client()
+        script = found.scripts.get(source)
+        if script is None:
+            script = found.scripts[source] = found.client.register_script(source)
+        return script
 
     def ping(self) -> None:
         """Readiness: raises `RedisUnavailableError` unless Redis answers now."""

@@ -12,8 +12,9 @@
   of a call, which a counter in Redis could not give back if the process died mid-call;
   with N processes, N x LLM_MAX_CONCURRENCY calls may be in flight.
 
-`limits` keeps one storage (its own Redis client, with the shared clients' timeouts and
-no retries) per event loop, like `SharedState`.
+`limits` keeps one storage per event loop, like `SharedState`, on the shared clients'
+connection pools: one pool per loop for every Redis call of the process, with their
+timeouts and no retries.
 Any storage failure (Redis down, stalled past the timeout) is a `RedisUnavailableError`.
 """
 
@@ -32,7 +33,7 @@ from limits.aio.storage import RedisStorage as AsyncRedisStorage
 from limits.errors import StorageError
 from limits.storage import RedisStorage
 
-from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState, client_options
+from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState
 from .errors import RedisUnavailableError
 
 T = TypeVar("T")
@@ -41,10 +42,10 @@ MAX_WAIT_S = 1.0
 
 
 class _Storages:
-    """`limits`' storages on `url`: one sync, one async per event loop."""
+    """`limits`' storages on the shared clients' pools: one sync, one async per event loop."""
 
-    def __init__(self, url: str) -> None:
-        self.url = url
+    def __init__(self, shared: SharedState) -> None:
+        self.shared = shared
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRedisStorage]
         self._async = weakref.WeakKeyDictionary()
         self._sync: RedisStorage | None = None
@@ -54,11 +55,11 @@ class _Storages:
         storage = self._async.get(loop)
         if storage is None:
             storage = AsyncRedisStorage(
-                f"async+{self.url}",
+                f"async+{self.shared.url}",
                 wrap_exceptions=True,
                 implementation="redispy",
                 key_prefix=KEY_PREFIX + "limits",
-                **client_options(asynchronous=True),
+                connection_pool=self.shared.async_client().connection_pool,
             )
             self._async[loop] = storage
         return storage
@@ -66,10 +67,10 @@ class _Storages:
     def sync_storage(self) -> RedisStorage:
         if self._sync is None:
             self._sync = RedisStorage(
-                self.url,
+                self.shared.url,
                 wrap_exceptions=True,
                 key_prefix=KEY_PREFIX + "limits",
-                **client_options(asynchronous=False),
+                connection_pool=self.shared.client.connection_pool,
             )
         return self._sync
 
@@ -92,9 +93,9 @@ class SharedClientLimit:
     """CLIENT_RATE_LIMIT_PER_MINUTE across processes: `await take(client)` -> 0 if the
     request may go, else seconds until one would be accepted."""
 
-    def __init__(self, url: str, per_minute: int) -> None:
+    def __init__(self, shared: SharedState, per_minute: int) -> None:
         self.item = RateLimitItemPerMinute(per_minute)
-        self._storages = _Storages(url)
+        self._storages = _Storages(shared)
 
     async def take(self, client: str) -> float:
         limiter = strategies.MovingWindowRateLimiter(self._storages.async_storage())
@@ -132,7 +133,7 @@ class SharedModelLimiter:
         self.limit_requests = bool(requests_per_minute)
         self.max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency else None
-        self._storages = _Storages(shared.url)
+        self._storages = _Storages(shared)
 
     async def acquire(self) -> None:
         """A slot in this process, then room in the shared token and request windows."""

@@ -18,11 +18,17 @@ or CLI command), so concurrent requests never mix. The day's spend lives in a
 the local trace store (`spent_today_in_store`) so a restart does not reset the day. It
 costs nothing per call and works with TRACING=off or otlp, but it is not shared between
 worker processes, so without REDIS_URL the app refuses to start several workers with a
-daily budget (`shared.check_workers`). With REDIS_URL the store is
+daily budget (`shared.check_workers`, `shared.one_process`). With REDIS_URL the store is
 `shared.spend.RedisSpendStore`, one count for every process, which also *reserves*: the
-handler's gate at a model call's start is `check(reserve=True)` (a reservation held
-while the call runs, so concurrent calls on several replicas cannot all pass a nearly
-spent budget) and its adder settles it, `add(usd, reservation)`. Days are UTC days.
+gate at a model call's start is `check(reserve=True)` (a reservation held while the call
+runs, so concurrent calls on several replicas cannot all pass a nearly spent budget) and
+its adder settles it, `add(usd, reservation)`. Days are UTC days.
+
+On the event loop a Redis round trip is awaited, never waited for: `acheck` and `aadd`
+are the same gate and adder for async code (the API's dependency, and the handler's
+awaited twin, `callbacks.AwaitedBudget`); with a store in this process they are `check`
+and `add` (no I/O). Before a request, `acheck()` refuses on the spend this process last
+saw (`aspent_seen`: no extra round trip); the gate at each call reads Redis itself.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, cast, runtime_checkable
 
 if TYPE_CHECKING:
     from ..settings import Settings
@@ -72,6 +78,19 @@ class ReservingSpendStore(SpendStore, Protocol):
         ...
 
     def settle(self, reservation: str | None, usd: float) -> None: ...
+
+
+@runtime_checkable
+class AsyncSpendStore(ReservingSpendStore, Protocol):
+    """A reserving store in another process (Redis): its round trips, awaitable."""
+
+    async def aspent_seen(self) -> float:
+        """Today's spend as this process last saw it (read when it saw none today)."""
+        ...
+
+    async def areserve(self, limit_usd: float) -> tuple[float, str | None]: ...
+
+    async def asettle(self, reservation: str | None, usd: float) -> None: ...
 
 
 class InProcessSpendStore:
@@ -123,6 +142,8 @@ class Budget:
         self.per_request_usd = per_request_usd
         self.per_day_usd = per_day_usd
         self.store: SpendStore = store if store is not None else InProcessSpendStore()
+        #: Whether the day's store does I/O to await on the event loop (Redis).
+        self.awaited = isinstance(self.store, AsyncSpendStore)
 
     @contextmanager
     def request(self) -> Iterator[RequestSpend]:
@@ -140,6 +161,36 @@ class Budget:
         With `reserve` (at a model call's start) and a store that reserves, the call
         holds a reservation, returned, until `add(usd, reservation)` settles it.
         """
+        self._check_request()
+        if self.per_day_usd is None:
+            return None
+        reservation = None
+        if reserve and hasattr(self.store, "reserve"):
+            spent, reservation = self.store.reserve(self.per_day_usd)
+        else:
+            spent = self.store.spent_today()
+        self._check_day(spent)
+        return reservation
+
+    async def acheck(self, *, reserve: bool = False) -> str | None:
+        """`check` on the event loop: Redis's round trip awaited. Without `reserve` (before
+        a request) it refuses on the spend this process last saw; the gate at each model
+        call, with `reserve`, reads Redis itself."""
+        if not self.awaited:
+            return self.check(reserve=reserve)  # in this process: nothing to wait for
+        store = cast(AsyncSpendStore, self.store)
+        self._check_request()
+        if self.per_day_usd is None:
+            return None
+        reservation = None
+        if reserve:
+            spent, reservation = await store.areserve(self.per_day_usd)
+        else:
+            spent = await store.aspent_seen()
+        self._check_day(spent)
+        return reservation
+
+    def _check_request(self) -> None:
         limit = self.per_request_usd
         if limit is not None:
             spend = _request_spend.get()
@@ -148,31 +199,38 @@ class Budget:
                     f"this request has spent ${spend.usd:.4f} of its ${limit:g} budget "
                     "(BUDGET_USD_PER_REQUEST): no further model calls"
                 )
-        if self.per_day_usd is None:
-            return None
-        reservation = None
-        if reserve and hasattr(self.store, "reserve"):
-            spent, reservation = self.store.reserve(self.per_day_usd)
-        else:
-            spent = self.store.spent_today()
-        if spent >= self.per_day_usd:
+
+    def _check_day(self, spent: float) -> None:
+        if self.per_day_usd is not None and spent >= self.per_day_usd:
             raise BudgetExceededError(
                 f"today's model calls have cost ${spent:.4f}, the daily budget "
                 f"is ${self.per_day_usd:g} (BUDGET_USD_PER_DAY): refused until 00:00 UTC",
                 retry_after_s=_seconds_to_midnight(),
             )
-        return reservation
 
     def add(self, usd: float, reservation: str | None = None) -> None:
         """The adder: a finished model call's cost, to the request's and the day's spend
         (settling the call's reservation, if it holds one; a failed call settles 0)."""
-        spend = _request_spend.get()
-        if spend is not None:
-            spend.usd += usd
+        self._add_to_request(usd)
         if reservation is not None:
             self.store.settle(reservation, usd)  # type: ignore[attr-defined]
         elif usd:
             self.store.add(usd)
+
+    async def aadd(self, usd: float, reservation: str | None = None) -> None:
+        """`add` on the event loop: Redis's round trip awaited."""
+        if not self.awaited:
+            return self.add(usd, reservation)
+        store = cast(AsyncSpendStore, self.store)
+        self._add_to_request(usd)
+        if reservation is not None or usd:
+            await store.asettle(reservation, usd)
+
+    @staticmethod
+    def _add_to_request(usd: float) -> None:
+        spend = _request_spend.get()
+        if spend is not None:
+            spend.usd += usd
 
 
 def budget_from(settings: Settings) -> Budget | None:

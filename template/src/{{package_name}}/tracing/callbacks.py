@@ -22,10 +22,19 @@ benchmarks/tracing.py): a model call's start passes the budget's gate, its end p
 the call (`_call_cost`, the one place a call is priced: the span's `app.cost_usd`) and
 adds it to the budget. With TRACING=off and a budget, this handler runs with no
 processors, for model calls only.
+
+A daily budget in Redis (REDIS_URL) needs a round trip at both ends of a call, which a
+sync handler would make on the event loop, holding every other request for it. So then
+the handler has an awaited twin, `AwaitedBudget` (an async handler, attached next to it,
+`active_gate`): on the event loop the twin awaits the gate and the adder, the handler
+still prices the call; off the loop (a sync model call in a thread, where LangChain
+would run an async handler's coroutine in a loop of its own and swallow its refusal)
+the handler does it all, on redis-py's sync client.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -35,7 +44,7 @@ from time import time_ns
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID, uuid4
 
-from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.outputs import ChatGeneration, LLMResult
 from langchain_core.tracers.context import register_configure_hook
 from opentelemetry.context import Context, get_current
@@ -54,6 +63,10 @@ if TYPE_CHECKING:
 #: The handler of the current request or command; None: LangChain runs are not traced.
 active_handler: ContextVar[BaseCallbackHandler | None] = ContextVar("tracing_handler", default=None)
 register_configure_hook(active_handler, inheritable=True)
+#: Its awaited twin, for a budget in Redis (`AwaitedBudget`); registered after it, so
+#: LangChain runs it after the handler for each event.
+active_gate: ContextVar[BaseCallbackHandler | None] = ContextVar("budget_gate", default=None)
+register_configure_hook(active_gate, inheritable=True)
 
 #: LangGraph and LangChain plumbing (channel writes, branch functions) carry this tag.
 HIDDEN_TAG = "langsmith:hidden"
@@ -117,6 +130,10 @@ class TracingCallbackHandler(BaseCallbackHandler):
         #: refusal must reach the caller, hence `raise_error` then.
         self.budget = budget
         self.raise_error = budget is not None
+        #: A budget in Redis: on the event loop, `gate` awaits its round trips.
+        self.gate = AwaitedBudget(self) if budget is not None and budget.awaited else None
+        #: Calls priced on the loop, for `gate` to settle: run id -> (USD, reservation).
+        self._to_settle: dict[UUID, tuple[float, str | None]] = {}
         if not self.processors:  # no sink (TRACING=off): here for the budget's model calls
             self.ignore_chain = self.ignore_retriever = self.ignore_agent = True
         self.resource = resource
@@ -152,12 +169,29 @@ class TracingCallbackHandler(BaseCallbackHandler):
         run.fill_later(self._fill_model_span)
         if self.record_content:  # made JSON (and redacted) at export, off this thread
             run.messages = messages
-        if self.budget is not None:
+        if self.budget is not None and not (self.gate and _on_event_loop()):
             try:
                 run.reservation = self.budget.check(reserve=True)  # the gate, every call
             except Exception as error:  # refused: the span says so, the caller gets it
                 self._fail(run_id, error)
                 raise
+
+    async def areserve(self, run_id: UUID) -> None:
+        """The gate, awaited (`AwaitedBudget`), for the call `run_id` just started."""
+        run = self._runs.get(run_id)
+        if not isinstance(run, ModelCallSpan) or self.budget is None:
+            return
+        try:
+            run.reservation = await self.budget.acheck(reserve=True)
+        except Exception as error:
+            self._fail(run_id, error)
+            raise
+
+    async def asettle(self, run_id: UUID) -> None:
+        """The adder, awaited: the cost `on_llm_end` priced (or 0 for a failed call)."""
+        usd, reservation = self._to_settle.pop(run_id, (0.0, None))
+        if self.budget is not None and (usd or reservation):
+            await self.budget.aadd(usd, reservation)
 
     def _model_span(self, model: Any) -> tuple[str, dict[str, Any]]:
         """A model's span name and the attributes all its calls share."""
@@ -236,7 +270,9 @@ class TracingCallbackHandler(BaseCallbackHandler):
                 cost = run.attrs.get(attr.COST_USD)
             else:
                 cost = self._call_cost(run.reply, _requested_model(run.request))
-            if cost or run.reservation:
+            if self.gate and _on_event_loop():  # settled next, awaited, by the gate
+                self._to_settle[run_id] = (cost or 0.0, run.reservation)
+            elif cost or run.reservation:
                 self.budget.add(cost or 0.0, run.reservation)  # the adder; settles too
         self._finish(run, None)
 
@@ -313,8 +349,11 @@ class TracingCallbackHandler(BaseCallbackHandler):
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         run = self._runs.get(run_id)
         if self.budget is not None and isinstance(run, ModelCallSpan) and run.reservation:
-            with suppress(Exception):  # unsettled, it expires (shared/spend.py)
-                self.budget.add(0.0, run.reservation)  # a failed call costs nothing
+            if self.gate and _on_event_loop():  # the gate settles it, awaited
+                self._to_settle[run_id] = (0.0, run.reservation)
+            else:
+                with suppress(Exception):  # unsettled, it expires (shared/spend.py)
+                    self.budget.add(0.0, run.reservation)  # a failed call costs nothing
         self._fail(run_id, error)
 
     # --- Chains and agent steps ------------------------------------------------------
@@ -491,6 +530,57 @@ class TracingCallbackHandler(BaseCallbackHandler):
         except ValueError:  # a circular structure: its text is still worth having
             text = str(value)
         return self.redact(text[:MAX_CONTENT_CHARS])
+
+
+class AwaitedBudget(AsyncCallbackHandler):
+    """The budget's gate and adder for a store in Redis, awaited on the event loop.
+
+    Runs right after its `TracingCallbackHandler` for each model event (inline, in the
+    order the hooks were registered): the handler has opened the call's span (at the
+    start) or priced it (at the end); this awaits the reservation and the settlement.
+    Off the event loop it ignores every event: the handler then does both, sync.
+    """
+
+    run_inline = True
+    raise_error = True  # a refusal must reach the caller
+    ignore_chain = ignore_retriever = ignore_agent = ignore_retry = ignore_custom_event = True
+
+    def __init__(self, handler: TracingCallbackHandler) -> None:
+        self.handler = handler
+
+    @property
+    def ignore_llm(self) -> bool:  # type: ignore[override]
+        return not _on_event_loop()
+
+    @property
+    def ignore_chat_model(self) -> bool:  # type: ignore[override]
+        return not _on_event_loop()
+
+    async def on_chat_model_start(
+        self, serialized: dict[str, Any], messages: list[list[Any]], *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        await self.handler.areserve(run_id)
+
+    async def on_llm_start(
+        self, serialized: dict[str, Any], prompts: list[str], *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        await self.handler.areserve(run_id)
+
+    async def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        await self.handler.asettle(run_id)
+
+    async def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        with suppress(Exception):  # unsettled, a reservation expires (shared/spend.py)
+            await self.handler.asettle(run_id)
+
+
+def _on_event_loop() -> bool:
+    """Whether this thread runs an event loop: LangChain then dispatches to async handlers."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 def _requested_model(request: tuple[Mapping[str, Any], Any] | None) -> str:

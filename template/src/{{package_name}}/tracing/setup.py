@@ -30,7 +30,7 @@ from opentelemetry.trace import Span, Status, StatusCode, Tracer
 from ..settings import Settings
 from . import attributes as attr
 from .budget import Budget, BudgetExceededError, budget_from
-from .callbacks import TracingCallbackHandler, active_handler
+from .callbacks import TracingCallbackHandler, active_gate, active_handler
 from .redact import RedactingFilter, Redactor, secret_values
 
 #: The batch processor's defaults where the OTEL_BSP_* variables do not say otherwise:
@@ -69,6 +69,7 @@ class Tracing:
         """Trace (and budget: one request's spend) the LangChain runs made in this
         context, and only them."""
         token = active_handler.set(self.handler)
+        gate = active_gate.set(self.handler.gate if self.handler is not None else None)
         try:
             if self.budget is None:
                 yield
@@ -76,6 +77,7 @@ class Tracing:
                 with self.budget.request():
                     yield
         finally:
+            active_gate.reset(gate)
             active_handler.reset(token)
 
     def check_budget(self) -> None:
@@ -93,9 +95,18 @@ class Tracing:
         try:
             self.budget.check()
         except BudgetExceededError as error:  # the request's span says why it was refused
-            span = trace.get_current_span()
-            span.set_attribute(attr.ERROR_TYPE, type(error).__name__)
-            span.set_status(Status(StatusCode.ERROR, str(error)))
+            _refused(error)
+            raise
+
+    async def acheck_budget(self) -> None:
+        """`check_budget` for the API: with a budget in Redis, no round trip (it refuses on
+        the spend this process last saw; each model call's gate reads Redis)."""
+        if self.budget is None:
+            return
+        try:
+            await self.budget.acheck()
+        except BudgetExceededError as error:
+            _refused(error)
             raise
 
     @contextmanager
@@ -128,6 +139,13 @@ class Tracing:
         if self.provider is not None and not self._stopped:
             self._stopped = True
             self.provider.shutdown()
+
+
+def _refused(error: BudgetExceededError) -> None:
+    """The request's span says why it was refused."""
+    span = trace.get_current_span()
+    span.set_attribute(attr.ERROR_TYPE, type(error).__name__)
+    span.set_status(Status(StatusCode.ERROR, str(error)))
 
 
 def setup_tracing(settings: Settings, service_name: str = "app") -> Tracing:
