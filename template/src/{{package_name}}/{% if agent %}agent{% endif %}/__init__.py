@@ -18,6 +18,7 @@ from .memory import open_checkpointer
 from .run import (
     ApprovalStateError,
     ThreadNotFoundError,
+    owned_state,
     pending_approvals,
     resume_decisions,
     run_agent,
@@ -40,6 +41,7 @@ __all__ = [
     "memory_tools",
     "open_checkpointer",
     "open_memory_store",
+    "owned_state",
     "pending_approvals",
     "requires_approval",
     "resume_decisions",
