@@ -8,12 +8,13 @@ the model chooses it, step by step, by asking for tools until it can answer.
     run.py     one run: events, result, time limit             events.py  what a run reports
     approval.py  calls that wait for a person                  tickets.py an example of one
     memories.py  what it keeps about a user, across threads
+    memory_search.py  semantic recall on the SQLite store
 """
 
 from .approval import DecisionError, requires_approval
 from .events import AgentEvent, AgentResult, ToolCallRecord, describe
 from .graph import build_agent
-from .memories import UserMemories, memory_tools, open_memory_store
+from .memories import MemoryStoreUnavailableError, UserMemories, memory_tools, open_memory_store
 from .memory import open_checkpointer
 from .run import (
     ApprovalStateError,
@@ -33,6 +34,7 @@ __all__ = [
     "AgentResult",
     "ApprovalStateError",
     "DecisionError",
+    "MemoryStoreUnavailableError",
     "ThreadNotFoundError",
     "ToolCallRecord",
     "UserMemories",
