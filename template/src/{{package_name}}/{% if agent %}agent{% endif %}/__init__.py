@@ -17,6 +17,7 @@ from .graph import build_agent
 from .memories import MemoryStoreUnavailableError, UserMemories, memory_tools, open_memory_store
 from .memory import open_checkpointer
 from .run import (
+    ApprovalExpiredError,
     ApprovalStateError,
     ThreadNotFoundError,
     owned_state,
@@ -32,6 +33,7 @@ __all__ = [
     "TOOLS",
     "AgentEvent",
     "AgentResult",
+    "ApprovalExpiredError",
     "ApprovalStateError",
     "DecisionError",
     "MemoryStoreUnavailableError",

@@ -8,6 +8,11 @@ A run that reaches a tool requiring approval ends with `status="needs_approval"`
 pending calls (an `approval` event, then the final one); `resume_decisions` checks the
 decisions for such a thread and `stream_agent(..., resume=...)` continues it.
 
+A paused run waits AGENT_APPROVAL_TTL_S at most (from the moment it paused, its
+checkpoint's time): a resume after that is ApprovalExpiredError (410), and a new
+question in the thread closes the calls that waited ("not run: the approval expired")
+and goes on, so a forgotten pause does not block its thread for ever.
+
 A thread belongs to the user who started it (saved in its state, `user`): for anyone
 else it does not exist, so continuing or resuming it fails as an unknown thread would,
 without saying whose it is. (A thread saved before threads had owners is `default`'s.)
@@ -18,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
@@ -39,6 +45,10 @@ class ThreadNotFoundError(LookupError):
 
 class ApprovalStateError(RuntimeError):
     """A resume with nothing pending, or a new question while calls wait (409)."""
+
+
+class ApprovalExpiredError(RuntimeError):
+    """A resume after the pause's AGENT_APPROVAL_TTL_S (410)."""
 
 
 async def owned_state(
@@ -79,13 +89,30 @@ async def resume_decisions(
     thread_id: str,
     decisions: Iterable[Mapping[str, Any]],
     user: str | None = None,
+    *,
+    ttl_s: float = 0.0,
 ) -> dict[str, dict[str, Any]]:
-    """Check the decisions against what `user`'s thread waits for; `resume=` for
-    stream_agent."""
-    pending = await pending_approvals(agent, thread_id, user)
+    """Check the decisions against what `user`'s thread waits for, and that it has not
+    waited longer than `ttl_s` (0: no limit); `resume=` for stream_agent."""
+    state = await owned_state(agent, thread_id, user)
+    if state is None:
+        raise ThreadNotFoundError(_unknown(thread_id))
+    pending = _waiting(state)
     if not pending:
         raise ApprovalStateError(f"thread {thread_id!r} has no tool call waiting for approval")
+    if _expired(state, ttl_s):
+        raise ApprovalExpiredError(
+            f"the run of thread {thread_id!r} waited for approval longer than {ttl_s:g} s "
+            "(AGENT_APPROVAL_TTL_S) and expired: ask again in the thread"
+        )
     return resolve_decisions(pending, decisions)
+
+
+def _expired(state: StateSnapshot, ttl_s: float) -> bool:
+    if not ttl_s or not state.created_at:
+        return False
+    waited = datetime.now(UTC) - datetime.fromisoformat(state.created_at)
+    return waited.total_seconds() > ttl_s
 
 
 async def stream_agent(
@@ -117,10 +144,12 @@ async def stream_agent(
         if thread_id is not None and agent.checkpointer:
             state = await owned_state(agent, thread_id, user)
             if state is not None and _waiting(state):
-                raise ApprovalStateError(
-                    f"thread {thread_id!r} waits for a decision on a tool call: "
-                    f"POST /agent/{thread_id}/resume first"
-                )
+                if not _expired(state, settings.agent_approval_ttl_s):
+                    raise ApprovalStateError(
+                        f"thread {thread_id!r} waits for a decision on a tool call: "
+                        f"POST /agent/{thread_id}/resume first"
+                    )
+                await _close_expired(agent, config, state)
         inputs = {"messages": [HumanMessage(question)], "steps": 0, "stopped": None, "user": user}
     modes = ["updates", "messages"] if tokens else ["updates"]
     # The thread is saved once, when the run ends, not after every step: a crash mid-run
@@ -191,6 +220,15 @@ def _step_events(
             yield AgentEvent.tool_result(record)
     if node == "stop":
         result.stopped = update.get("stopped")
+
+
+async def _close_expired(
+    agent: CompiledStateGraph, config: RunnableConfig, state: StateSnapshot
+) -> None:
+    """Answer the calls of an expired pause as not run, so the thread can go on."""
+    text = "The tool calls waiting for approval expired (AGENT_APPROVAL_TTL_S) and did not run."
+    closing = closing_messages(state.values["messages"][-1], text, "not run: the approval expired")
+    await agent.aupdate_state(config, {"messages": closing}, as_node="stop")
 
 
 async def _stop_on_timeout(
