@@ -7,15 +7,16 @@ the model chooses it, step by step, by asking for tools until it can answer.
     state.py   what a thread remembers                         memory.py  where threads are kept
     run.py     one run: events, result, time limit             events.py  what a run reports
     approval.py  calls that wait for a person                  tickets.py an example of one
-    memories.py  what it keeps about a user, across threads
-    memory_search.py  semantic recall on the SQLite store
+    memories.py  what it keeps about a user, across threads (memory_search.py: recall on
+                 SQLite; memory_postgres.py: the memories on PostgreSQL)
 """
 
 from .approval import DecisionError, requires_approval
 from .events import AgentEvent, AgentResult, ToolCallRecord, describe
 from .graph import build_agent
-from .memories import MemoryStoreUnavailableError, UserMemories, memory_tools, open_memory_store
+from .memories import UserMemories, memory_tools, open_memory_store
 from .memory import open_checkpointer
+from .memory_postgres import MemoryStoreUnavailableError
 from .run import (
     ApprovalExpiredError,
     ApprovalStateError,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from langgraph.store.base import BaseStore, IndexConfig
 from langgraph.store.memory import InMemoryStore
 
 from ..settings import Settings
+from .memory_postgres import PostgresMemories
 from .memory_search import VectorsInValues
 
 IN_MEMORY = ":memory:"
@@ -44,10 +45,6 @@ DEFAULT_USER = "default"
 #: Most memories a user can have listed or searched at once.
 MAX_LISTED = 1000
 RECALLED = 5
-
-
-class MemoryStoreUnavailableError(RuntimeError):
-    """The memories' PostgreSQL (DATABASE_URL) cannot be reached as the store opens."""
 
 
 @asynccontextmanager
@@ -59,8 +56,11 @@ async def open_memory_store(
     them; without (listing and forgetting need none), a search lists."""
     url = memories_database_url(settings)
     if url is not None:
-        async with _postgres_store(url, embeddings) as store:
+        store = PostgresMemories(url, await _index(embeddings) if embeddings else None)
+        try:
             yield store
+        finally:
+            await store.aclose()
         return
     if settings.agent_memory_path == IN_MEMORY:
         yield InMemoryStore(index=await _index(embeddings) if embeddings else None)
@@ -79,27 +79,6 @@ def memories_database_url(settings: Settings) -> str | None:
     if "database_url" not in settings.model_fields_set or settings.database_url is None:
         return None
     return settings.database_url.get_secret_value()
-
-
-@asynccontextmanager
-async def _postgres_store(url: str, embeddings: Embeddings | None) -> AsyncIterator[BaseStore]:
-    """LangGraph's PostgresStore; its tables (`store`, and `store_vectors` on pgvector
-    with an embedding) are made on first use."""
-    import psycopg
-    from langgraph.store.postgres.aio import AsyncPostgresStore
-
-    index = await _index(embeddings) if embeddings else None
-    async with AsyncExitStack() as resources:
-        try:
-            opened = AsyncPostgresStore.from_conn_string(url, index=index)
-            store = await resources.enter_async_context(opened)
-            await store.setup()
-        except psycopg.OperationalError as error:
-            message = str(error).strip().splitlines()[0]
-            raise MemoryStoreUnavailableError(
-                f"the agent memories' PostgreSQL is unavailable ({message}); check DATABASE_URL"
-            ) from error
-        yield store
 
 
 async def _index(embeddings: Embeddings) -> IndexConfig:
