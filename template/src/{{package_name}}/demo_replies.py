@@ -3,7 +3,8 @@
 Tests script the fake reply by reply, and its plain default is an echo. The fake the
 app builds for LLM_PROVIDER=fake answers with `demo_reply` instead, so that what the
 README and the playground show does offline what they say: the agent calls the
-calculator (and the clock, and `search_documents`) and answers from the result, asks
+calculator (and the clock, and `search_documents`, and any tool the question names by
+its full name, as an MCP server's `test_add`) and answers from the result, asks
 to file a ticket when told to (a call that waits for approval) and says what became of
 it, saves what it is told to remember and recalls it when asked what it knows; a
 grounded answer quotes the passage that best matches the question and cites it as
@@ -123,9 +124,39 @@ def call_a_tool(request: FakeRequest) -> Reply | None:
         return tool_call(request, "file_ticket", {"title": first_sentence(title)[:80]})
     if "current_time" in tools and TIME_WORDS.search(question):
         return tool_call(request, "current_time", {})
+    named = named_tool(request.tools, question)
+    if named is not None:  # "Use test_add to add 2 and 3": an MCP server's tool, say
+        return tool_call(request, named["name"], args_from(named.get("parameters", {}), question))
     if "search_documents" in tools and keywords(question):
         return tool_call(request, "search_documents", {"query": question})
     return None
+
+
+def named_tool(tools: list[dict[str, Any]], question: str) -> dict[str, Any] | None:
+    """The bound tool whose whole name the question says (`test_add`), if one is: names
+    with an underscore only, as MCP tools' are (SERVER_TOOL), so that "remember" or
+    "calculator" in a question is just a word."""
+    for tool in tools:
+        name = tool["function"]["name"]
+        if "_" in name and re.search(rf"\b{re.escape(name)}\b", question):
+            return tool["function"]
+    return None
+
+
+def args_from(schema: dict[str, Any], question: str) -> dict[str, Any]:
+    """Arguments for a tool's JSON schema from the question: its numbers, in order, for
+    the number parameters; the question itself for a text one."""
+    numbers = iter(re.findall(r"-?\d+(?:\.\d+)?", question))
+    args: dict[str, Any] = {}
+    for name, spec in schema.get("properties", {}).items():
+        kind = spec.get("type")
+        if kind in ("integer", "number"):
+            found = next(numbers, None)
+            if found is not None:
+                args[name] = int(found) if kind == "integer" else float(found)
+        elif kind == "string" and name in schema.get("required", []):
+            args[name] = question
+    return args
 
 
 def tool_call(request: FakeRequest, name: str, args: dict[str, Any]) -> AIMessage:

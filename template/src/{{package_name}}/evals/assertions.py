@@ -39,6 +39,8 @@ class Observed:
     context: str | None = None
     #: The names of the tools the agent called, in order.
     tool_calls: list[str] = field(default_factory=list)
+    #: What each call that ran returned, in order: (tool name, its result's text).
+    tool_results: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _text(answer: Any) -> str:
@@ -204,6 +206,19 @@ def trajectory(run: Observed, value: Any) -> str | None:
     return None if ok else f"trajectory {called} does not match {expected} ({mode})"
 
 
+def tool_returned(run: Observed, value: Any) -> str | None:
+    """A call of `tool` returned text containing `contains`: `{"tool": "recall",
+    "contains": "green"}` checks what a tool really gave the model (a memory recalled
+    from another thread, an MCP server's result), not only that it was called."""
+    tool, wanted = str(value["tool"]), str(value["contains"])
+    returned = [result for name, result in run.tool_results if name == tool]
+    if any(wanted in result for result in returned):
+        return None
+    if not returned:
+        return f"{tool} returned nothing (called: {run.tool_calls})"
+    return f"{tool} did not return {wanted!r}: {returned}"
+
+
 Check = Callable[[Observed, Any], "str | None"]
 ASSERTIONS: dict[str, Check] = {
     "equals": equals,
@@ -224,6 +239,7 @@ ASSERTIONS: dict[str, Check] = {
     "tool_calls": tool_calls,
     "not_called": not_called,
     "trajectory": trajectory,
+    "tool_returned": tool_returned,
 }
 #: Assertions scored by a model, after the run (see judge.py).
 JUDGED = {"llm_judge"}

@@ -7,6 +7,9 @@
 A case runs one `target`: `prompt` (the default: a prompt file with `vars`), `rag` (the
 question in `input` answered from retrieved passages; `expected_sources` for the
 retrieval metrics) or `agent` (the agent on `input`; its tool calls are checked too).
+An agent case may also give `before`, questions the same user asks first, each in a
+thread of its own (so `input` can depend on what a memory kept across threads), and
+`mcp_servers`, MCP servers its agent gets (`mcpServers` entries, as in mcp.json).
 `variant` and `tier` pick a prompt variant and a model tier; `app eval --variants` and
 `--tiers` set them on copies of the cases to compare them side by side.
 
@@ -69,6 +72,10 @@ class Case(BaseModel):
     tags: list[str] = Field(default_factory=list)
     fake_reply: str | None = None
     fake_tool_calls: list[ToolCall] = Field(default_factory=list)
+    #: Agent: questions asked first, each in a new thread of the same user.
+    before: list[str] = Field(default_factory=list)
+    #: Agent: MCP servers for this case (`mcpServers` entries of mcp.json).
+    mcp_servers: dict[str, dict[str, Any]] = Field(default_factory=dict)
     fake_judge: dict[str, Any] | None = None
     #: Image files for the model, as written in the dataset (relative to its file).
     images: list[str] = Field(default_factory=list)
@@ -87,6 +94,8 @@ class Case(BaseModel):
             raise ValueError("a prompt case names its `prompt`")
         if self.target != "prompt" and not self.input:
             raise ValueError(f"a {self.target} case needs `input` (the question)")
+        if self.target != "agent" and (self.before or self.mcp_servers):
+            raise ValueError("`before` and `mcp_servers` are for agent cases")
         return self
 
 

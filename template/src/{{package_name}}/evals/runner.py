@@ -37,6 +37,8 @@ class Output:
     sources: list[str] = field(default_factory=list)
     context: str | None = None
     tool_calls: list[str] = field(default_factory=list)
+    #: (tool name, result) of each call that ran (agent), for `tool_returned`.
+    tool_results: list[tuple[str, str]] = field(default_factory=list)
 
 
 #: Output -> its cost in USD (None: unknown); see eval_command.py for the app's pricing.
@@ -150,6 +152,7 @@ async def run_case(
         expected_sources=case.expected_sources,
         context=output.context,
         tool_calls=output.tool_calls,
+        tool_results=output.tool_results,
     )
     failures = []
     for check in case.asserts:

@@ -7,7 +7,8 @@ the model chooses it, step by step, by asking for tools until it can answer.
     state.py   what a thread remembers                         memory.py  where threads are kept
     run.py     one run: events, result, time limit             events.py  what a run reports
     approval.py  calls that wait for a person                  tickets.py an example of one
-    memories.py  what it keeps about a user, across threads
+    memories.py  what it keeps about a user, across threads (memory_search.py: recall on
+                 SQLite; memory_postgres.py: the memories on PostgreSQL)
 """
 
 from .approval import DecisionError, requires_approval
@@ -15,9 +16,12 @@ from .events import AgentEvent, AgentResult, ToolCallRecord, describe
 from .graph import build_agent
 from .memories import UserMemories, memory_tools, open_memory_store
 from .memory import open_checkpointer
+from .memory_postgres import MemoryStoreUnavailableError
 from .run import (
+    ApprovalExpiredError,
     ApprovalStateError,
     ThreadNotFoundError,
+    owned_state,
     pending_approvals,
     resume_decisions,
     run_agent,
@@ -30,8 +34,10 @@ __all__ = [
     "TOOLS",
     "AgentEvent",
     "AgentResult",
+    "ApprovalExpiredError",
     "ApprovalStateError",
     "DecisionError",
+    "MemoryStoreUnavailableError",
     "ThreadNotFoundError",
     "ToolCallRecord",
     "UserMemories",
@@ -40,6 +46,7 @@ __all__ = [
     "memory_tools",
     "open_checkpointer",
     "open_memory_store",
+    "owned_state",
     "pending_approvals",
     "requires_approval",
     "resume_decisions",

@@ -55,14 +55,16 @@ def pending_calls(message: AnyMessage) -> list[dict[str, Any]]:
     return [*message.tool_calls, *message.invalid_tool_calls]
 
 
-def closing_messages(last: AnyMessage, text: str) -> list[AnyMessage]:
-    """Answer the calls left open, then say why the run ended.
+def closing_messages(
+    last: AnyMessage, text: str, not_run: str = "not run: the agent stopped"
+) -> list[AnyMessage]:
+    """Answer the calls left open (`not_run`), then say why the run ended.
 
     Providers reject a history in which a tool call has no result, so this keeps the
     thread usable for the next request.
     """
     unanswered = [
-        ToolMessage("not run: the agent stopped", tool_call_id=c["id"] or "", name=c["name"] or "")
+        ToolMessage(not_run, tool_call_id=c["id"] or "", name=c["name"] or "")
         for c in pending_calls(last)
     ]
     return [*unanswered, AIMessage(text)]

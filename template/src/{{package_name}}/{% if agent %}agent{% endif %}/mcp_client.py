@@ -59,11 +59,21 @@ def read_mcp_config(
     """Server name -> the connection langchain-mcp-adapters takes; {} when no file."""
     if not path.exists():
         return {}
-    environ = os.environ if environ is None else environ
     try:
         servers = json.loads(path.read_text(encoding="utf-8")).get("mcpServers", {})
     except (ValueError, AttributeError) as error:
         raise McpConfigError(f"{path}: not a JSON object with mcpServers ({error})") from None
+    return mcp_connections(servers, environ, timeout_s, where=str(path))
+
+
+def mcp_connections(
+    servers: Mapping[str, Mapping[str, Any]],
+    environ: Mapping[str, str] | None = None,
+    timeout_s: float = 30.0,
+    where: str = "mcpServers",
+) -> dict[str, dict[str, Any]]:
+    """The connections of `mcpServers` entries (from mcp.json, or an eval case's)."""
+    environ = os.environ if environ is None else environ
     session = {"read_timeout_seconds": timedelta(seconds=timeout_s)}  # per request
     connections: dict[str, dict[str, Any]] = {}
     for name, entry in servers.items():
@@ -88,7 +98,7 @@ def read_mcp_config(
                 "session_kwargs": session,
             }
         else:
-            raise McpConfigError(f"{path}: server {name!r} has neither `command` nor `url`")
+            raise McpConfigError(f"{where}: server {name!r} has neither `command` nor `url`")
     return connections
 
 
@@ -106,10 +116,17 @@ class McpTools:
 
 
 @asynccontextmanager
-async def open_mcp_tools(settings: Settings) -> AsyncIterator[McpTools]:
-    """Start a session with each server of MCP_CONFIG; closed when the block ends."""
+async def open_mcp_tools(
+    settings: Settings, servers: Mapping[str, Mapping[str, Any]] | None = None
+) -> AsyncIterator[McpTools]:
+    """Start a session with each server of MCP_CONFIG (or of `servers`, `mcpServers`
+    entries: an eval case's); closed when the block ends."""
+    timeout_s = settings.mcp_timeout_s
     try:
-        connections = read_mcp_config(Path(settings.mcp_config), timeout_s=settings.mcp_timeout_s)
+        if servers is None:
+            connections = read_mcp_config(Path(settings.mcp_config), timeout_s=timeout_s)
+        else:
+            connections = mcp_connections(servers, timeout_s=timeout_s)
     except McpConfigError as error:
         logger.warning("MCP: %s; the agent runs without MCP tools", error)
         connections = {}

@@ -4,7 +4,8 @@ Conversation memory (memory.py) is one thread's messages; this is what the agent
 about a *user* across threads. Each user has a namespace of their own in the store,
 `("memories", user)`, and every read, write and delete names it: the code has no way to
 ask for another user's memories. SQLite by default (AGENT_MEMORY_PATH, under `.data/`);
-`:memory:` keeps them in the process only (the tests).
+`:memory:` keeps them in the process only (the tests); PostgreSQL (LangGraph's
+PostgresStore) when DATABASE_URL is set.
 
 Saving and recalling are two tools, `remember` and `recall`, rather than a step after
 every turn: the model decides when a fact is worth keeping (a post-turn step would cost
@@ -13,25 +14,30 @@ any other, so it shows in the trace (a tool span), in the stream and in the
 playground's steps. The user comes from the run's config (`user_id`), which the API sets
 from the checked API key and the CLI from `--user`; the model cannot choose it.
 
-Recall ranks a user's memories by the words they share with the query (plain, no
-embedding); the newest first when none matches.
+Recall is a semantic search of the user's memories: the store embeds each memory's text
+as it is saved and the query as it is asked, and ranks by cosine similarity, with the
+embedding the app gives it (its RAG embedding, or hashed words without RAG: see where
+the app opens the store). PostgreSQL indexes the vectors with pgvector, the in-process
+store in memory, and SQLite keeps them beside the text (memory_search.py says why).
 """
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from langchain_core.embeddings import Embeddings
 from langchain_core.runnables import RunnableConfig
 from langchain_core.tools import BaseTool, StructuredTool
-from langgraph.store.base import BaseStore
+from langgraph.store.base import BaseStore, IndexConfig
 from langgraph.store.memory import InMemoryStore
 
 from ..settings import Settings
+from .memory_postgres import PostgresMemories
+from .memory_search import VectorsInValues
 
 IN_MEMORY = ":memory:"
 #: The user of a run with no API key and no `user` given.
@@ -42,10 +48,22 @@ RECALLED = 5
 
 
 @asynccontextmanager
-async def open_memory_store(settings: Settings) -> AsyncIterator[BaseStore]:
-    """Open the store named by AGENT_MEMORY_PATH for as long as the app (or command) runs."""
+async def open_memory_store(
+    settings: Settings, embeddings: Embeddings | None = None
+) -> AsyncIterator[BaseStore]:
+    """Open the memory store for as long as the app (or command) runs: PostgreSQL when
+    DATABASE_URL is set, else AGENT_MEMORY_PATH. With `embeddings`, recall searches by
+    them; without (listing and forgetting need none), a search lists."""
+    url = memories_database_url(settings)
+    if url is not None:
+        store = PostgresMemories(url, await _index(embeddings) if embeddings else None)
+        try:
+            yield store
+        finally:
+            await store.aclose()
+        return
     if settings.agent_memory_path == IN_MEMORY:
-        yield InMemoryStore()
+        yield InMemoryStore(index=await _index(embeddings) if embeddings else None)
         return
     from langgraph.store.sqlite.aio import AsyncSqliteStore
 
@@ -53,7 +71,22 @@ async def open_memory_store(settings: Settings) -> AsyncIterator[BaseStore]:
     path.parent.mkdir(parents=True, exist_ok=True)
     async with AsyncSqliteStore.from_conn_string(str(path)) as store:
         await store.setup()
-        yield store
+        yield store if embeddings is None else VectorsInValues(store, embeddings)
+
+
+def memories_database_url(settings: Settings) -> str | None:
+    """DATABASE_URL when it was set (environment, `.env` or in code), not its default."""
+    if "database_url" not in settings.model_fields_set or settings.database_url is None:
+        return None
+    return settings.database_url.get_secret_value()
+
+
+async def _index(embeddings: Embeddings) -> IndexConfig:
+    """What the store embeds (a memory's text) and how long the vectors are."""
+    dimensions = getattr(embeddings, "dimensions", None)
+    if not isinstance(dimensions, int):
+        dimensions = len(await embeddings.aembed_query("dimensions"))
+    return {"dims": dimensions, "embed": embeddings, "fields": ["text"]}
 
 
 @dataclass(frozen=True)
@@ -95,16 +128,12 @@ class UserMemories:
         return True
 
     async def recall(self, query: str, limit: int = RECALLED) -> list[Memory]:
-        """The memories sharing most words with `query`; the newest when none does."""
-        wanted = _words(query)
-        memories = await self.list()
-        ranked = sorted(memories, key=lambda m: len(wanted & _words(m.text)), reverse=True)
-        matching = [m for m in ranked if wanted & _words(m.text)]
-        return (matching or memories)[:limit]
-
-
-def _words(text: str) -> set[str]:
-    return {word for word in re.findall(r"[a-z0-9]+", text.lower()) if len(word) > 2}
+        """The memories nearest to `query` by the store's embedding, nearest first."""
+        items = await self.store.asearch(namespace(self.user), query=query, limit=limit)
+        return [
+            Memory(item.key, str(item.value.get("text", "")), item.created_at.isoformat())
+            for item in items
+        ]
 
 
 def user_of(config: RunnableConfig) -> str:

@@ -15,3 +15,5 @@ class AgentState(TypedDict):
     steps: int
     #: Why the run ended early ("step_limit" or "timeout"), or None when it answered.
     stopped: str | None
+    #: Who the thread belongs to (the run's user): no one else may continue or resume it.
+    user: str
