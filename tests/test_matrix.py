@@ -68,10 +68,18 @@ def projects_with_processes() -> set[str]:
     servers, workers, MCP servers; about a minute a project): one per provider, the
     features rotating, so each such test runs in aieng's CI at least once (the agent's in
     two projects). Every generated project's own `make test` and CI run all of them."""
-    stores = ["norag", "embedded", "pgvector"]
+    features = [  # (RAG store, agent), one per provider in turn
+        ("norag", "noagent"),
+        ("embedded", "agent"),
+        ("pgvector", "noagent"),
+        ("pgvector", "agent"),  # the agent's memories and the RAG store share PostgreSQL
+        ("embedded", "noagent"),
+    ]
     return {
-        f"{provider}-{stores[index % 3]}-{'agent' if index % 2 else 'noagent'}"
-        for index, provider in enumerate(options_by_name()["provider"].choices)
+        f"{provider}-{store}-{agent}"
+        for provider, (store, agent) in zip(
+            options_by_name()["provider"].choices, features, strict=True
+        )
     }
 
 
@@ -81,6 +89,7 @@ def test_the_projects_with_processes_exist_and_cover_the_features() -> None:
     assert len(chosen) == 5
     assert any(c.endswith("-agent") for c in chosen)
     assert any("-pgvector-" in c for c in chosen)
+    assert any(c.endswith("-pgvector-agent") for c in chosen)
 
 
 def test_the_names_are_the_shortest_and_longest_there_are() -> None:
