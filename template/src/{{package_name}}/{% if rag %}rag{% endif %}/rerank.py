@@ -77,6 +77,14 @@ class Reranker:
         return best
 
 
+def check_reranker_key(settings: Settings) -> None:
+    """Build a provider's reranker once, so that its missing key is one line when `app
+    serve` starts, not a traceback in uvicorn's worker (MissingApiKeyError). Building one
+    sends nothing; the local one loads a model, so it is not built here."""
+    if settings.rag_rerank not in ("off", "local"):
+        build_reranker(settings)
+
+
 def build_reranker(settings: Settings) -> Reranker | None:
     """The reranker `RAG_RERANK` names; None for `off` (and offline: `LLM_PROVIDER=fake`)."""
     if settings.rag_rerank == "off" or settings.llm_provider == "fake":
