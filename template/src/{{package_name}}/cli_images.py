@@ -22,7 +22,7 @@ def read_images(paths: list[Path], settings: Settings, model: BaseChatModel) -> 
     images; `fail` (one line, exit 1) otherwise."""
     if not paths:
         return []
-    from .images import ImageError, check_count, read_image, takes_images
+    from .images import ImageError, check_count, read_image, refused_images, takes_images
 
     try:
         check_count(len(paths), settings.max_images_per_message)
@@ -32,5 +32,5 @@ def read_images(paths: list[Path], settings: Settings, model: BaseChatModel) -> 
     except OSError as error:
         raise fail(f"cannot read the image: {error}") from error
     if not takes_images(model):
-        raise fail(f"the model {settings.llm_model!r} takes no images")
+        raise fail(refused_images(model, settings.llm_model))
     return images

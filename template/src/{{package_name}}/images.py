@@ -158,6 +158,13 @@ def takes_images(model: BaseChatModel) -> bool:
     return profile.get("image_inputs", True) is not False
 
 
+def refused_images(model: BaseChatModel, configured: str) -> str:
+    """Why `model` gets no images, naming that model: a prompt file (the agent's) may name
+    another model than `configured` (LLM_MODEL)."""
+    name = getattr(model, "model_name", None) or getattr(model, "model", None) or configured
+    return f"the model {name!r} takes no images"
+
+
 def with_images(message: BaseMessage, images: list[Image]) -> BaseMessage:
     """The user's turn with its images after its text, as one multimodal message."""
     if not images:

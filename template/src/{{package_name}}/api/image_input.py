@@ -12,7 +12,14 @@ from fastapi import HTTPException
 from langchain_core.language_models import BaseChatModel
 from opentelemetry import trace
 
-from ..images import Image, ImageError, check_count, decode_image, takes_images
+from ..images import (
+    Image,
+    ImageError,
+    check_count,
+    decode_image,
+    refused_images,
+    takes_images,
+)
 from ..settings import Settings
 
 IMAGE_COUNT = "app.images.count"
@@ -29,7 +36,7 @@ def checked_images(encoded: list[str], settings: Settings, model: BaseChatModel)
     except ImageError as error:
         raise HTTPException(error.status, str(error)) from error
     if not takes_images(model):
-        raise HTTPException(422, f"the model {settings.llm_model!r} takes no images")
+        raise HTTPException(422, refused_images(model, settings.llm_model))
     span = trace.get_current_span()  # the request's span
     span.set_attribute(IMAGE_COUNT, len(images))
     span.set_attribute(IMAGE_BYTES, sum(len(image.data) for image in images))
