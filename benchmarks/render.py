@@ -77,13 +77,12 @@ def jinja_floor(dest: Path) -> None:
             continue
         target = Path(*parts)
         out = dest / target
+        out.parent.mkdir(parents=True, exist_ok=True)
         if path.suffix == ".jinja":
             text = env.get_template(str(path.relative_to(template_root()))).render(context)
-            out = out.with_suffix("")
-        else:
-            text = path.read_text()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text)
+            out.with_suffix("").write_text(text)
+        else:  # copied as bytes: the template ships images too
+            out.write_bytes(path.read_bytes())
 
 
 def main() -> None:
