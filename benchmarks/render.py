@@ -82,7 +82,7 @@ def jinja_floor(dest: Path) -> None:
             text = env.get_template(str(path.relative_to(template_root()))).render(context)
             out.with_suffix("").write_text(text)
         else:  # copied as bytes: the template ships images too
-            out.write_bytes(path.read_bytes())
+            shutil.copyfile(path, out)
 
 
 def main() -> None:
