@@ -18,7 +18,8 @@ the app and closed with it.
 Each tool is named `SERVER_TOOL`, so it cannot clash with the app's own or another
 server's. A call waits at most MCP_TIMEOUT_S; an error (the tool's, a timeout, a server
 that died) goes back to the model as the tool's error, like any tool's (graph.py). A
-server that will not start is one log line naming it, and the agent runs with the rest.
+server that will not start, or stops answering the ping every MCP_PING_S, is one log line
+naming it, and the agent runs with the rest.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import logging
 import os
 import re
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -120,7 +121,14 @@ async def open_mcp_tools(
     settings: Settings, servers: Mapping[str, Mapping[str, Any]] | None = None
 ) -> AsyncIterator[McpTools]:
     """Start a session with each server of MCP_CONFIG (or of `servers`, `mcpServers`
-    entries: an eval case's); closed when the block ends."""
+    entries: an eval case's); closed when the block ends.
+
+    Each session lives in a task of its own (`_hold_session`). The protocol's transports
+    run their readers and writers in an anyio task group; were every session opened in
+    this one task, a server that dies would cancel the scope the others were opened
+    inside, and their calls would hang until the timeout. One task each, a dead server
+    fails only its own calls.
+    """
     timeout_s = settings.mcp_timeout_s
     try:
         if servers is None:
@@ -135,24 +143,81 @@ async def open_mcp_tools(
         yield found
         return
     from langchain_mcp_adapters.client import MultiServerMCPClient
-    from langchain_mcp_adapters.tools import load_mcp_tools
 
     client = MultiServerMCPClient(connections)  # type: ignore[arg-type]
-    async with AsyncExitStack() as sessions:
-        for name in connections:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    loaded = {name: loop.create_future() for name in connections}
+    holders = {
+        name: asyncio.create_task(_hold_session(client, name, loaded[name], stop, found, settings))
+        for name in connections
+    }
+    deadline = loop.time() + timeout_s  # the servers start side by side
+    try:
+        for name, pending in loaded.items():
             try:
-                async with asyncio.timeout(settings.mcp_timeout_s):
-                    session = await sessions.enter_async_context(client.session(name))
-                    # A tool's error raises, so the graph reports it to the model as an error.
-                    tools = await load_mcp_tools(
-                        session, server_name=name, tool_name_prefix=True, handle_tool_errors=False
-                    )
+                async with asyncio.timeout_at(deadline):
+                    tools: list[BaseTool] = await pending
             except Exception as error:  # one server down is not the app down
+                holders[name].cancel()
                 logger.warning("MCP server %r failed to start: %s", name, type(error).__name__)
                 found.servers[name] = f"failed: {type(error).__name__}"
                 continue
-            for tool in tools:
-                tool.metadata = {**(tool.metadata or {}), "mcp_server": name}
             found.tools.extend(tools)
             found.servers[name] = f"ok ({len(tools)} tools)"
         yield found
+    finally:
+        stop.set()
+        await asyncio.gather(*holders.values(), return_exceptions=True)
+
+
+async def _hold_session(
+    client: Any,
+    name: str,
+    loaded: asyncio.Future[list[BaseTool]],
+    stop: asyncio.Event,
+    found: McpTools,
+    settings: Settings,
+) -> None:
+    """Open `name`'s session, hand its tools over through `loaded`, keep it until `stop`.
+
+    An error before the tools are loaded goes to the waiting opener. After, the server is
+    pinged every MCP_PING_S (the protocol's liveness check): one that died, or does not
+    answer within MCP_TIMEOUT_S, is logged once by name and shown failed in /health/ready
+    until the app restarts; its tools' calls are errors for the model.
+    """
+    from langchain_mcp_adapters.tools import load_mcp_tools
+
+    try:
+        async with client.session(name) as session:
+            # A tool's error raises, so the graph reports it to the model as an error.
+            tools = await load_mcp_tools(
+                session, server_name=name, tool_name_prefix=True, handle_tool_errors=False
+            )
+            for tool in tools:
+                tool.metadata = {**(tool.metadata or {}), "mcp_server": name}
+            loaded.set_result(tools)
+            while not await _stopped_within(stop, settings.mcp_ping_s):
+                await session.send_ping()  # raises once the server is gone
+    except Exception as error:
+        if not loaded.done():
+            loaded.set_exception(error)
+        elif not stop.is_set():
+            logger.warning("MCP server %r stopped: %s", name, _cause(error))
+            found.servers[name] = f"failed: stopped ({_cause(error)})"
+
+
+async def _stopped_within(stop: asyncio.Event, seconds: float) -> bool:
+    try:
+        async with asyncio.timeout(seconds):
+            await stop.wait()
+    except TimeoutError:
+        return False
+    return True
+
+
+def _cause(error: BaseException) -> str:
+    """The type name of the error inside anyio's exception groups: what went wrong."""
+    while isinstance(error, BaseExceptionGroup) and error.exceptions:
+        error = error.exceptions[0]
+    return type(error).__name__
