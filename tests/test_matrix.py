@@ -67,9 +67,11 @@ def projects_with_processes() -> set[str]:
     """The projects that also run the tests that start real processes (marked `processes`:
     servers, workers, MCP servers; about a minute a project): one per provider, the
     features rotating, so each such test runs in aieng's CI at least once (the agent's in
-    two projects). Every generated project's own `make test` and CI run all of them."""
+    two projects). The defaults project (the first provider, no RAG, no agent) is left
+    out: tests/test_fresh_install.py runs its whole `make test`, these included, twice
+    (with uv and with pip). Every generated project's own `make test` and CI run them all."""
+    others = options_by_name()["provider"].choices[1:]  # the first is the default
     features = [  # (RAG store, agent), one per provider in turn
-        ("norag", "noagent"),
         ("embedded", "agent"),
         ("pgvector", "noagent"),
         ("pgvector", "agent"),  # the agent's memories and the RAG store share PostgreSQL
@@ -77,19 +79,21 @@ def projects_with_processes() -> set[str]:
     ]
     return {
         f"{provider}-{store}-{agent}"
-        for provider, (store, agent) in zip(
-            options_by_name()["provider"].choices, features, strict=True
-        )
+        for provider, (store, agent) in zip(others, features, strict=True)
     }
 
 
 def test_the_projects_with_processes_exist_and_cover_the_features() -> None:
     chosen = projects_with_processes()
     assert chosen <= {combination_id(c) for c in COMBINATIONS}
-    assert len(chosen) == 5
+    assert len(chosen) == 4
     assert any(c.endswith("-agent") for c in chosen)
     assert any("-pgvector-" in c for c in chosen)
     assert any(c.endswith("-pgvector-agent") for c in chosen)
+    # The one left out is what `aieng new --defaults` makes, the fresh-install project.
+    defaults = {name: option.default for name, option in options_by_name().items()}
+    assert (defaults["rag"], defaults["agent"]) == (False, False)
+    assert combination_id(defaults) not in chosen
 
 
 def test_the_names_are_the_shortest_and_longest_there_are() -> None:
