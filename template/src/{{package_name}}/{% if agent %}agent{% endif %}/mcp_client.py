@@ -157,7 +157,9 @@ async def open_mcp_tools(
         for name, pending in loaded.items():
             try:
                 async with asyncio.timeout_at(deadline):
-                    tools: list[BaseTool] = await pending
+                    # Shielded: a timeout or a cancel here leaves `pending` undone, which is
+                    # how the holder is known to be still starting (and is cancelled).
+                    tools: list[BaseTool] = await asyncio.shield(pending)
             except Exception as error:  # one server down is not the app down
                 holders[name].cancel()
                 logger.warning("MCP server %r failed to start: %s", name, type(error).__name__)
@@ -168,6 +170,9 @@ async def open_mcp_tools(
         yield found
     finally:
         stop.set()
+        for name, holder in holders.items():
+            if not loaded[name].done():  # still starting (the opener was cancelled)
+                holder.cancel()
         await asyncio.gather(*holders.values(), return_exceptions=True)
 
 
