@@ -20,7 +20,9 @@ state they share (high enough never to refuse), and two workers with no limit or
 req/s, p99, server CPU per request (all workers), the load generator's own CPU per
 request, Redis round trips per request (counted with MONITOR in a separate short run;
 the commands a Lua script runs inside Redis are not round trips), and a Redis round
-trip's p50 on loopback. Not in aieng's CI smoke test (nine server starts): by hand.
+trip's p50 on loopback; and, with one request in flight (no queue to hide it), the
+latency Redis adds to a request (p50, one worker with and without REDIS_URL). Not in
+aieng's CI smoke test (a dozen server starts): by hand.
 
     python benchmarks/load.py [--requests 5000] [--concurrency 64] [--latency-ms 50] [--runs 3]
     python benchmarks/load.py --shared [--requests 5000] [--concurrency 128] [--runs 3]
@@ -133,6 +135,14 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
         for _ in range(args.runs):
             for name, extra in setups.items():
                 runs[name].append(load(project, args, *extra))
+        # What Redis adds to a request's latency where no queue hides it: one in flight.
+        alone = argparse.Namespace(**{**vars(args), "requests": 200, "concurrency": 1})
+        with_redis = ["--env", f"REDIS_URL={redis}"]
+        alone_p50: dict[str, list[float]] = {"embedded": [], "Redis": []}
+        for _ in range(args.runs):
+            for name, extra in (("embedded", []), ("Redis", with_redis)):
+                row = load(project, alone, *SHARED_LOAD, "--workers", "1", *extra)
+                alone_p50[name].append(row["p50_ms"])
         p50 = round_trip_p50_ms(server.url)
         small = argparse.Namespace(**{**vars(args), "requests": min(300, args.requests)})
         per_request = {
@@ -161,6 +171,12 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
             f" | {row.get('client_cpu_ms_per_request', float('nan')):.2f} ms"
             f" | {per_request[name]:.1f} | {errors:.0f} |"
         )
+    embedded, shared = (statistics.median(alone_p50[name]) for name in ("embedded", "Redis"))
+    print(
+        f"\nLatency Redis adds, one worker, one request in flight (200 requests, "
+        f"{args.runs} runs each, medians): p50 {embedded:.1f} ms embedded, {shared:.1f} ms "
+        f"with Redis: +{shared - embedded:.1f} ms"
+    )
 
 
 def median_run(rows: list[dict[str, float]]) -> tuple[dict[str, float], str, float]:
