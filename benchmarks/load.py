@@ -124,10 +124,10 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
     server = RedisServer()
     server.start()
     try:
-        redis = server.url
+        redis = ["--env", f"REDIS_URL={server.url}"]
         setups = {
             "1 worker, embedded": [*SHARED_LOAD, "--workers", "1"],
-            "2 workers, Redis": [*SHARED_LOAD, "--workers", "2", "--env", f"REDIS_URL={redis}"],
+            "2 workers, Redis": [*SHARED_LOAD, "--workers", "2", *redis],
             # What two workers give on this machine with nothing to share: the ceiling.
             "2 workers, no limit or budget (nothing shared)": ["--workers", "2"],
         }
@@ -137,10 +137,9 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
                 runs[name].append(load(project, args, *extra))
         # What Redis adds to a request's latency where no queue hides it: one in flight.
         alone = argparse.Namespace(**{**vars(args), "requests": 200, "concurrency": 1})
-        with_redis = ["--env", f"REDIS_URL={redis}"]
         alone_p50: dict[str, list[float]] = {"embedded": [], "Redis": []}
         for _ in range(args.runs):
-            for name, extra in (("embedded", []), ("Redis", with_redis)):
+            for name, extra in (("embedded", []), ("Redis", redis)):
                 row = load(project, alone, *SHARED_LOAD, "--workers", "1", *extra)
                 alone_p50[name].append(row["p50_ms"])
         p50 = round_trip_p50_ms(server.url)

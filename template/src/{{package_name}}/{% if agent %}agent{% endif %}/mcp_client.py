@@ -162,8 +162,8 @@ async def open_mcp_tools(
                     tools: list[BaseTool] = await asyncio.shield(pending)
             except Exception as error:  # one server down is not the app down
                 holders[name].cancel()
-                logger.warning("MCP server %r failed to start: %s", name, type(error).__name__)
-                found.servers[name] = f"failed: {type(error).__name__}"
+                logger.warning("MCP server %r failed to start: %s", name, _cause(error))
+                found.servers[name] = f"failed: {_cause(error)}"
                 continue
             found.tools.extend(tools)
             found.servers[name] = f"ok ({len(tools)} tools)"
