@@ -4,6 +4,9 @@ With `REDIS_URL` set, four things count in Redis instead of in each process: the
 per-client rate limit (`rate_limits.py`), the provider limits (requests and tokens per
 minute, `rate_limits.py`; `LLM_MAX_CONCURRENCY` stays per process), the daily budget
 (`spend.py`, reserve before a call, settle after) and the response cache (`cache.py`).
+The windows and the budget are handed out in leases (`windows.py`, `spend.py`): a
+process takes a share and counts against it in memory, one round trip for many
+requests, near a limit one per request; no promise is loosened by it.
 Any server that speaks Redis's protocol works: Redis, Valkey, a managed Redis
 (`rediss://` for TLS; a password in the URL).
 
@@ -34,7 +37,13 @@ if TYPE_CHECKING:
     from ..settings import Settings
     from .connection import SharedState
 
-__all__ = ["RedisUnavailableError", "WorkersNeedRedisError", "check_workers", "shared_state"]
+__all__ = [
+    "RedisUnavailableError",
+    "WorkersNeedRedisError",
+    "check_workers",
+    "give_back_leases",
+    "shared_state",
+]
 
 
 def shared_state(settings: Settings) -> SharedState | None:
@@ -42,6 +51,14 @@ def shared_state(settings: Settings) -> SharedState | None:
     if settings.redis_url is None:
         return None
     return _shared_state(settings.redis_url.get_secret_value())
+
+
+async def give_back_leases(settings: Settings) -> None:
+    """The app is stopping: the shares of limits and budget this process leased and did
+    not use go back to Redis, and the cost it counted goes out (windows.py, spend.py)."""
+    shared = shared_state(settings)
+    if shared is not None:
+        await shared.give_back_leases()
 
 
 @functools.cache

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
-from typing import Any
+from typing import Any, Protocol
 
 import redis
 import redis.asyncio
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
-from redis.commands.core import AsyncScript
+from redis.commands.core import AsyncScript, Script
 from redis.retry import Retry
 
 from .errors import RedisUnavailableError
+
+log = logging.getLogger(__name__)
 
 #: Seconds any one Redis call (and a connection attempt) may take before it fails.
 TIMEOUT_S = 0.5
@@ -35,6 +38,14 @@ def client_options(asynchronous: bool = False) -> dict[str, Any]:
     }
 
 
+class LeaseHolder(Protocol):
+    """What holds a share of a limit or budget leased from Redis (windows.py, spend.py)."""
+
+    async def give_back(self) -> None:
+        """Return what is unused, count what is spent: the process is stopping."""
+        ...
+
+
 class _LoopClient:
     """One event loop's asyncio client, and the scripts registered on it."""
 
@@ -53,6 +64,8 @@ class SharedState:
         self.client = redis.Redis.from_url(url, **client_options())
         self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopClient]
         self._async = weakref.WeakKeyDictionary()
+        self._scripts: dict[str, Script] = {}
+        self._lease_holders: weakref.WeakSet[LeaseHolder] = weakref.WeakSet()
 
     def _loop_client(self) -> _LoopClient:
         loop = asyncio.get_running_loop()
@@ -73,6 +86,27 @@ class SharedState:
         if script is None:
             script = found.scripts[source] = found.client.register_script(source)
         return script
+
+    def script(self, source: str) -> Script:
+        """A Lua script on the sync client, registered once (then EVALSHA)."""
+        script = self._scripts.get(source)
+        if script is None:
+            script = self._scripts[source] = self.client.register_script(source)
+        return script
+
+    def hold_leases(self, holder: LeaseHolder) -> None:
+        """`holder` leases from Redis: `give_back_leases` returns its leases at shutdown."""
+        self._lease_holders.add(holder)
+
+    async def give_back_leases(self) -> None:
+        """The app is stopping: what this process leased and did not use goes back, and
+        the cost it counted but did not yet send is sent (best effort: a Redis that is
+        down gets them back as their leases expire)."""
+        for holder in list(self._lease_holders):
+            try:
+                await holder.give_back()
+            except RedisUnavailableError as error:
+                log.warning("%s", error)
 
     def ping(self) -> None:
         """Readiness: raises `RedisUnavailableError` unless Redis answers now."""

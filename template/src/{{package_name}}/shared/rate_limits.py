@@ -1,91 +1,50 @@
-"""Rate limits counted in Redis, with the `limits` package: the same count in every process.
+"""Rate limits counted in Redis: the same count in every process.
 
 - `SharedClientLimit`: CLIENT_RATE_LIMIT_PER_MINUTE, a moving window per client (at most
   N requests in any 60 s); the middleware (api/middleware.py) refuses beyond it.
 - `SharedModelLimiter`: LLM_REQUESTS_PER_MINUTE (a moving window) and
   LLM_TOKENS_PER_MINUTE: calls wait their turn, as with the per-process
   `limits.ModelLimiter`, whose interface it has. Tokens are counted after a call (its
-  real usage, known only then), even beyond the limit, which `limits`' windows refuse
-  to record; so they are a counter per minute of our own (INCRBY), read as a sliding
+  real usage, known only then), even beyond the limit, which a window would refuse to
+  record; so they are a counter per minute of our own (INCRBY), read as a sliding
   window (this minute plus the part of the last one still inside 60 s).
   LLM_MAX_CONCURRENCY stays a semaphore in each process: a slot is held for the length
   of a call, which a counter in Redis could not give back if the process died mid-call;
   with N processes, N x LLM_MAX_CONCURRENCY calls may be in flight.
 
-`limits` keeps one storage per event loop, like `SharedState`, on the shared clients'
-connection pools: one pool per loop for every Redis call of the process, with their
-timeouts and no retries.
-Any storage failure (Redis down, stalled past the timeout) is a `RedisUnavailableError`.
+The two moving windows are `windows.LeasedWindow`s: a process leases a share of the room
+and counts requests against it in memory, one round trip per lease (near the limit, per
+request), never more than N in any 60 s across processes (windows.py says how).
+Any Redis failure (down, stalled past the timeout) is a `RedisUnavailableError`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-import weakref
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from limits import RateLimitItem, RateLimitItemPerMinute
-from limits import strategies as sync_strategies
-from limits.aio import strategies
-from limits.aio.storage import RedisStorage as AsyncRedisStorage
-from limits.errors import StorageError
-from limits.storage import RedisStorage
-
 from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState
 from .errors import RedisUnavailableError
+from .windows import LeasedWindow
 
 T = TypeVar("T")
 #: Longest single sleep while waiting for a provider window: re-checked after it.
 MAX_WAIT_S = 1.0
 
 
-class _Storages:
-    """`limits`' storages on the shared clients' pools: one sync, one async per event loop."""
-
-    def __init__(self, shared: SharedState) -> None:
-        self.shared = shared
-        self._async: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, AsyncRedisStorage]
-        self._async = weakref.WeakKeyDictionary()
-        self._sync: RedisStorage | None = None
-
-    def async_storage(self) -> AsyncRedisStorage:
-        loop = asyncio.get_running_loop()
-        storage = self._async.get(loop)
-        if storage is None:
-            storage = AsyncRedisStorage(
-                f"async+{self.shared.url}",
-                wrap_exceptions=True,
-                implementation="redispy",
-                key_prefix=KEY_PREFIX + "limits",
-                connection_pool=self.shared.async_client().connection_pool,
-            )
-            self._async[loop] = storage
-        return storage
-
-    def sync_storage(self) -> RedisStorage:
-        if self._sync is None:
-            self._sync = RedisStorage(
-                self.shared.url,
-                wrap_exceptions=True,
-                key_prefix=KEY_PREFIX + "limits",
-                connection_pool=self.shared.client.connection_pool,
-            )
-        return self._sync
-
-
 async def _guarded(what: str, call: Callable[[], Awaitable[T]]) -> T:
     try:
         return await call()
-    except (StorageError, *REDIS_ERRORS) as error:
+    except REDIS_ERRORS as error:
         raise RedisUnavailableError(what, error) from error
 
 
 def _guarded_sync(what: str, call: Callable[[], T]) -> T:
     try:
         return call()
-    except (StorageError, *REDIS_ERRORS) as error:
+    except REDIS_ERRORS as error:
         raise RedisUnavailableError(what, error) from error
 
 
@@ -94,16 +53,11 @@ class SharedClientLimit:
     request may go, else seconds until one would be accepted."""
 
     def __init__(self, shared: SharedState, per_minute: int) -> None:
-        self.item = RateLimitItemPerMinute(per_minute)
-        self._storages = _Storages(shared)
+        what = "the per-client rate limit cannot be counted (refused)"
+        self.window = LeasedWindow(shared, "client", per_minute, what)
 
     async def take(self, client: str) -> float:
-        limiter = strategies.MovingWindowRateLimiter(self._storages.async_storage())
-        what = "the per-client rate limit cannot be counted (refused)"
-        if await _guarded(what, lambda: limiter.hit(self.item, "client", client)):
-            return 0.0
-        stats = await _guarded(what, lambda: limiter.get_window_stats(self.item, "client", client))
-        return max(stats.reset_time - time.time(), 0.001)
+        return await self.window.take(client)
 
 
 def _token_keys(now: float) -> tuple[str, str]:
@@ -128,26 +82,23 @@ class SharedModelLimiter:
         max_concurrency: int | None = None,
     ) -> None:
         self.shared = shared
-        self.requests = RateLimitItemPerMinute(int(requests_per_minute or 0))
+        what = "the provider's rate limits cannot be counted (refused)"
+        self.requests = None
+        if requests_per_minute:
+            self.requests = LeasedWindow(shared, "requests", int(requests_per_minute), what)
         self.tokens_per_minute = tokens_per_minute
-        self.limit_requests = bool(requests_per_minute)
         self.max_concurrency = max_concurrency
         self._slots = asyncio.Semaphore(max_concurrency) if max_concurrency else None
-        self._storages = _Storages(shared)
 
     async def acquire(self) -> None:
         """A slot in this process, then room in the shared token and request windows."""
         if self._slots is not None:
             await self._slots.acquire()
         try:
-            storage = self._storages.async_storage()
-            what = "the provider's rate limits cannot be counted (refused)"
             while self.tokens_per_minute and (wait := await self._token_wait()) > 0:
                 await asyncio.sleep(wait)
-            if self.limit_requests:
-                requests = strategies.MovingWindowRateLimiter(storage)
-                while not await _guarded(what, lambda: requests.hit(self.requests, "requests")):
-                    await asyncio.sleep(await self._wait(requests, self.requests, "requests"))
+            while self.requests is not None and (wait := await self.requests.take("")) > 0:
+                await asyncio.sleep(min(wait, MAX_WAIT_S))
         except BaseException:
             if self._slots is not None:
                 self._slots.release()
@@ -160,12 +111,6 @@ class SharedModelLimiter:
         client = self.shared.async_client()
         counts = await _guarded(what, lambda: client.mget(_token_keys(now)))
         return 0.0 if _tokens_used(now, counts) < (self.tokens_per_minute or 0) else MAX_WAIT_S
-
-    @staticmethod
-    async def _wait(limiter: strategies.RateLimiter, item: RateLimitItem, name: str) -> float:
-        what = "the provider's rate limits cannot be counted (refused)"
-        stats = await _guarded(what, lambda: limiter.get_window_stats(item, name))
-        return min(max(stats.reset_time - time.time(), 0.01), MAX_WAIT_S)
 
     def release(self, tokens: int) -> None:
         """The slot back now; the tokens are added by `arelease` (it needs the loop)."""
@@ -183,7 +128,6 @@ class SharedModelLimiter:
 
     def acquire_sync(self) -> None:
         """`acquire` for a synchronous call: the shared windows, no slot (asyncio's)."""
-        storage = self._storages.sync_storage()
         what = "the provider's rate limits cannot be counted (refused)"
         while self.tokens_per_minute:
             now, client = time.time(), self.shared.client
@@ -192,10 +136,8 @@ class SharedModelLimiter:
             if _tokens_used(now, counts) < self.tokens_per_minute:
                 break
             time.sleep(MAX_WAIT_S)
-        if self.limit_requests:
-            requests = sync_strategies.MovingWindowRateLimiter(storage)
-            while not _guarded_sync(what, lambda: requests.hit(self.requests, "requests")):
-                time.sleep(MAX_WAIT_S / 4)
+        while self.requests is not None and (wait := self.requests.take_sync("")) > 0:
+            time.sleep(min(wait, MAX_WAIT_S))
 
     def release_sync(self, tokens: int) -> None:
         if self.tokens_per_minute and tokens > 0:
