@@ -65,6 +65,9 @@ SHARED_LOAD = [
     "BUDGET_USD_PER_DAY=1000000",
     "--env",
     "LLM_REQUESTS_PER_MINUTE=100000000",
+    # Priced like a real model (the budget leases calls once a call's mean cost is known).
+    "--env",
+    'LLM_PRICES={"fake": {"input_per_mtok": 1.0, "output_per_mtok": 4.0}}',
 ]
 
 
@@ -72,15 +75,16 @@ SHARED_LOAD = [
 NOT_PER_REQUEST = {"PING", "HELLO", "CLIENT", "SCRIPT", "INFO", "MONITOR"}
 
 
-def count_round_trips(url: str, run: Callable[[], dict[str, float]]) -> float:
-    """Commands the app sent Redis per request during `run()`, counted with MONITOR (a
-    separate short run: MONITOR slows Redis). Each is one round trip; the commands a Lua
-    script runs inside Redis (MONITOR marks them `lua`) are not."""
+def count_round_trips(url: str, run: Callable[[], dict[str, float]]) -> dict[str, float]:
+    """Commands the app sent Redis per request during `run()`, by name, counted with
+    MONITOR (a separate short run: MONITOR slows Redis). Each is one round trip; the
+    commands a Lua script runs inside Redis (MONITOR marks them `lua`) are not."""
+    import collections
     import threading
 
     import redis
 
-    counted = {"commands": 0}
+    counted: collections.Counter[str] = collections.Counter()
     stop = threading.Event()
 
     def watch() -> None:
@@ -90,7 +94,7 @@ def count_round_trips(url: str, run: Callable[[], dict[str, float]]) -> float:
                     return
                 name = str(event.get("command", "")).split(" ", 1)[0].strip('"').upper()
                 if event.get("client_type") != "lua" and name not in NOT_PER_REQUEST:
-                    counted["commands"] += 1
+                    counted[name] += 1
 
     watcher = threading.Thread(target=watch, daemon=True)
     watcher.start()
@@ -99,7 +103,7 @@ def count_round_trips(url: str, run: Callable[[], dict[str, float]]) -> float:
     stop.set()
     redis.Redis.from_url(url).ping()  # wakes the watcher up
     watcher.join(timeout=5)
-    return counted["commands"] / row["requests"]
+    return {name: count / row["requests"] for name, count in counted.most_common()}
 
 
 def round_trip_p50_ms(url: str, samples: int = 2000) -> float:
@@ -143,7 +147,9 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
                 row = load(project, alone, *SHARED_LOAD, "--workers", "1", *extra)
                 alone_p50[name].append(row["p50_ms"])
         p50 = round_trip_p50_ms(server.url)
-        small = argparse.Namespace(**{**vars(args), "requests": min(300, args.requests)})
+        # Enough requests that the first ones (before a call's cost is known, each
+        # reserves on its own) do not hide the steady state.
+        small = argparse.Namespace(**{**vars(args), "requests": min(2000, args.requests)})
         per_request = {
             name: count_round_trips(server.url, lambda e=extra: load(project, small, *e))
             for name, extra in setups.items()
@@ -168,8 +174,12 @@ def compare_workers(project: Path, args: argparse.Namespace) -> None:
             f" | {row['p50_ms']:.0f} ms | {row['p99_ms']:.0f} ms"
             f" | {row.get('server_cpu_ms_per_request', float('nan')):.2f} ms"
             f" | {row.get('client_cpu_ms_per_request', float('nan')):.2f} ms"
-            f" | {per_request[name]:.1f} | {errors:.0f} |"
+            f" | {sum(per_request[name].values()):.2f} | {errors:.0f} |"
         )
+    for name, commands in per_request.items():
+        if commands:
+            listed = ", ".join(f"{command} {count:.3f}" for command, count in commands.items())
+            print(f"\n{name}: Redis commands per request: {listed}")
     embedded, shared = (statistics.median(alone_p50[name]) for name in ("embedded", "Redis"))
     print(
         f"\nLatency Redis adds, one worker, one request in flight (200 requests, "

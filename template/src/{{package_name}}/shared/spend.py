@@ -263,7 +263,7 @@ class RedisSpendStore:
         "leased", "reserved", "refused" or "sent")."""
         previous, self._lease = self._lease, None
         day = _today()
-        lease = _Lease(day, f"{day}/{uuid.uuid4().hex}", 0, 0.0)
+        lease = _Lease(day, f"{day}/{uuid.uuid4().hex}", 0, time.monotonic() + LEASE_S)
         try:
             if previous is not None and previous.day != day:  # midnight: yesterday's, sent
                 await self._send(previous.day, limit_usd, 0, previous.id)
@@ -279,7 +279,7 @@ class RedisSpendStore:
                 self._asking = None
         spent = self._seen[1]  # type: ignore[index]
         if granted > 1:
-            lease.left, lease.ends = granted, time.monotonic() + LEASE_S
+            lease.left = granted
             self._lease = lease
             self._send_later()
             return spent, None, "leased"

@@ -43,22 +43,25 @@ SHARE = 8
 log = logging.getLogger(__name__)
 
 # KEYS: stamps (zset lease -> time it counts from), sizes (hash lease -> requests), total
-# ARGV: now, window s, limit, largest lease (0: only give back), share, lease id, lease s,
+# ARGV: window s, limit, largest lease (0: only give back), share, lease id, lease s,
 #       given back id, count
 # Returns {size, wait}: a lease of `size` requests; 0 and the seconds until room.
+# Time is Redis's own (TIME): replicas whose clocks differ still share one window.
 LEASE = """
 local stamps, sizes, total = KEYS[1], KEYS[2], KEYS[3]
-local now, window = tonumber(ARGV[1]), tonumber(ARGV[2])
-if ARGV[8] ~= '' then
-  local held = tonumber(redis.call('HGET', sizes, ARGV[8]) or '0')
-  local back = math.min(held, tonumber(ARGV[9]))
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) + tonumber(clock[2]) / 1000000
+local window = tonumber(ARGV[1])
+if ARGV[7] ~= '' then
+  local held = tonumber(redis.call('HGET', sizes, ARGV[7]) or '0')
+  local back = math.min(held, tonumber(ARGV[8]))
   if back > 0 then
     redis.call('DECRBY', total, back)
     if back == held then
-      redis.call('HDEL', sizes, ARGV[8])
-      redis.call('ZREM', stamps, ARGV[8])
+      redis.call('HDEL', sizes, ARGV[7])
+      redis.call('ZREM', stamps, ARGV[7])
     else
-      redis.call('HINCRBY', sizes, ARGV[8], -back)
+      redis.call('HINCRBY', sizes, ARGV[7], -back)
     end
   end
 end
@@ -68,21 +71,21 @@ for _, id in ipairs(gone) do
   redis.call('HDEL', sizes, id)
 end
 if #gone > 0 then redis.call('ZREMRANGEBYSCORE', stamps, '-inf', now - window) end
-if tonumber(ARGV[4]) == 0 then return {0, '0'} end
-local room = tonumber(ARGV[3]) - tonumber(redis.call('GET', total) or '0')
+if tonumber(ARGV[3]) == 0 then return {0, '0'} end
+local room = tonumber(ARGV[2]) - tonumber(redis.call('GET', total) or '0')
 if room <= 0 then
   local first = redis.call('ZRANGE', stamps, 0, 0, 'WITHSCORES')
   local wait = window
   if first[2] then wait = tonumber(first[2]) + window - now end
   return {0, tostring(wait)}
 end
-local size = math.max(1, math.min(tonumber(ARGV[4]), math.floor(room / tonumber(ARGV[5]))))
+local size = math.max(1, math.min(tonumber(ARGV[3]), math.floor(room / tonumber(ARGV[4]))))
 local stamp = now
-if size > 1 then stamp = now + tonumber(ARGV[7]) end
-redis.call('ZADD', stamps, stamp, ARGV[6])
-redis.call('HSET', sizes, ARGV[6], size)
+if size > 1 then stamp = now + tonumber(ARGV[6]) end
+redis.call('ZADD', stamps, stamp, ARGV[5])
+redis.call('HSET', sizes, ARGV[5], size)
 redis.call('INCRBY', total, size)
-local keep = math.ceil(window + tonumber(ARGV[7])) + 1
+local keep = math.ceil(window + tonumber(ARGV[6])) + 1
 for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, keep) end
 return {size, '0'}
 """
@@ -154,8 +157,10 @@ class LeasedWindow:
     async def _ask(self, key: str, previous: _Lease | None) -> float:
         """One round trip: `previous`'s unused requests back, a new lease (or the wait)."""
         given_back = previous.unused() if previous is not None else 0
-        lease = _Lease(uuid.uuid4().hex, 0, 0.0)
-        args = [time.time(), self.window_s, self.limit, MAX_LEASE, SHARE, lease.id, LEASE_S]
+        # It ends `LEASE_S` after it was asked for, so before its stamp (Redis's time
+        # when the request reached it, plus LEASE_S), however long the answer takes.
+        lease = _Lease(uuid.uuid4().hex, 0, time.monotonic() + LEASE_S)
+        args = [self.window_s, self.limit, MAX_LEASE, SHARE, lease.id, LEASE_S]
         args += [previous.id if given_back else "", given_back]
         try:
             size, wait = await self.shared.async_script(LEASE)(keys=self._keys(key), args=args)
@@ -167,10 +172,11 @@ class LeasedWindow:
         if not int(size):
             self._leases.pop(key, None)
             return max(float(wait), 0.001)
-        lease.left, lease.ends = int(size), time.monotonic() + LEASE_S
+        lease.left = int(size)
         self._leases[key] = lease
         if lease.left > 1:  # its unused part goes back soon after it ends
-            asyncio.get_running_loop().call_later(LEASE_S, self._ended, key, lease)
+            ends_in = max(lease.ends - time.monotonic(), 0.0)
+            asyncio.get_running_loop().call_later(ends_in, self._ended, key, lease)
         return 0.0
 
     def _ended(self, key: str, lease: _Lease) -> None:
@@ -186,7 +192,7 @@ class LeasedWindow:
         count = lease.unused()
         if not count:
             return
-        args = [time.time(), self.window_s, self.limit, 0, SHARE, "", LEASE_S, lease.id, count]
+        args = [self.window_s, self.limit, 0, SHARE, "", LEASE_S, lease.id, count]
         try:
             await self.shared.async_script(LEASE)(keys=self._keys(key), args=args)
         except REDIS_ERRORS as error:  # they leave the window within 60 s anyway
@@ -205,9 +211,9 @@ class LeasedWindow:
     def take_sync(self, key: str) -> float:
         """`take` without the event loop (a synchronous model call): a lease of one, the
         request counted now, on the sync client."""
-        args = [time.time(), self.window_s, self.limit, 1, SHARE, uuid.uuid4().hex, LEASE_S]
+        args = [self.window_s, self.limit, 1, SHARE, uuid.uuid4().hex, LEASE_S, "", 0]
         try:
-            size, wait = self.shared.script(LEASE)(keys=self._keys(key), args=[*args, "", 0])
+            size, wait = self.shared.script(LEASE)(keys=self._keys(key), args=args)
         except REDIS_ERRORS as error:
             raise RedisUnavailableError(self.what, error) from error
         return 0.0 if int(size) else max(float(wait), 0.001)
