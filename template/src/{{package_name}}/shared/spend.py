@@ -32,9 +32,10 @@ import asyncio
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.commands.core import AsyncScript
 
@@ -144,6 +145,8 @@ class _Lease:
     id: str
     left: int
     ends: float
+    #: Today's spend as Redis answered with the lease (under the budget: it was granted).
+    spent: float = 0.0
 
     def take(self, day: str) -> bool:
         if self.left > 0 and self.day == day and time.monotonic() < self.ends:
@@ -185,7 +188,7 @@ class RedisSpendStore:
         #: The lease calls start on; None: the next call asks for one.
         self._lease: _Lease | None = None
         #: The round trip under way for a lease (or to send what is unsent): one at a time.
-        self._asking: asyncio.Task[tuple[float, str | None, bool]] | None = None
+        self._asking: asyncio.Task[tuple[float, str | None, str]] | None = None
         #: Calls started on a lease and not settled yet: their estimates stay held.
         self._in_flight = 0
         #: The real cost of calls settled on leases, not yet in Redis, and how many of
@@ -193,7 +196,8 @@ class RedisSpendStore:
         self._unsent_usd = 0.0
         self._unsent_priced = 0
         self._limit_usd = 0.0
-        self._send_due: asyncio.TimerHandle | None = None
+        #: The send scheduled for when the lease ends, and the loop it runs on.
+        self._send_due: tuple[asyncio.AbstractEventLoop, asyncio.TimerHandle] | None = None
         #: Names this process's calls in flight in Redis (their estimates, held).
         self._process = uuid.uuid4().hex
         shared.hold_leases(self)
@@ -242,11 +246,12 @@ class RedisSpendStore:
         self._limit_usd = limit_usd
         loop = asyncio.get_running_loop()
         while True:
-            if self._lease is not None and self._lease.take(_today()):
+            lease = self._lease
+            if lease is not None and lease.take(_today()):
                 self._in_flight += 1
-                return (self._seen[1] if self._seen else 0.0), LEASED
-            asking, mine = self._asking, False
-            if asking is None or asking.done() or asking.get_loop() is not loop:
+                return lease.spent, LEASED
+            asking, mine = self._asking_on(loop), False
+            if asking is None:
                 asking = self._asking = loop.create_task(self._ask(limit_usd, MAX_LEASE))
                 mine = True
             # Shielded: a call that gives up (cancelled) leaves the lease to the others.
@@ -279,7 +284,7 @@ class RedisSpendStore:
                 self._asking = None
         spent = self._seen[1]  # type: ignore[index]
         if granted > 1:
-            lease.left = granted
+            lease.left, lease.spent = granted, spent
             self._lease = lease
             self._send_later()
             return spent, None, "leased"
@@ -301,26 +306,37 @@ class RedisSpendStore:
         self._seen = (day, float(spent))
         return int(granted)
 
+    def _asking_on(self, loop: asyncio.AbstractEventLoop) -> asyncio.Task[Any] | None:
+        """The round trip under way on `loop` (one left on another, ended loop: none)."""
+        asking = self._asking
+        if asking is None or asking.done() or asking.get_loop() is not loop:
+            return None
+        return asking
+
     def _send_later(self) -> None:
         """What calls on leases cost reaches Redis at most `LEASE_S` after they end."""
-        if self._send_due is None:
-            loop = asyncio.get_running_loop()
-            self._send_due = loop.call_later(LEASE_S, self._send_if_idle, loop)
+        loop = asyncio.get_running_loop()
+        if self._send_due is None or self._send_due[0] is not loop:
+            self._send_due = loop, loop.call_later(LEASE_S, self._send_if_idle, loop)
 
     def _send_if_idle(self, loop: asyncio.AbstractEventLoop) -> None:
         self._send_due = None
         lease = self._lease
         if lease is not None and lease.left > 0 and time.monotonic() < lease.ends:
-            self._send_later()  # the lease is in use: its next one sends
+            self._send_later()  # the lease is in use: the next one sends
         elif self._unsent_usd or self._unsent_priced or lease is not None:
-            if self._asking is None or self._asking.done():
+            if self._asking_on(loop) is None:
                 self._asking = loop.create_task(self._ask(self._limit_usd, 0))
                 self._asking.add_done_callback(_sent)
             else:
-                self._send_later()
+                self._send_later()  # a round trip under way: it sends; check again after
 
     async def give_back(self) -> None:
         """The app is stopping: the lease's unused calls back, the unsent cost sent."""
+        asking = self._asking_on(asyncio.get_running_loop())
+        if asking is not None:  # one send at a time: never the same cost twice
+            with suppress(RedisUnavailableError):
+                await asking
         if self._lease is not None or self._unsent_usd or self._unsent_priced:
             await self._ask(self._limit_usd, 0)
 
