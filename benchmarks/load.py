@@ -53,7 +53,9 @@ def load(project: Path, args: argparse.Namespace, *extra: str) -> dict[str, floa
     if "--workers" not in extra:
         command += ["--workers", "1"]
     command += ["--env", f"TRACE_PATH={project / '.traces' / 'traces.db'}"]  # counted below
-    done = subprocess.run(command, cwd=project, check=True, capture_output=True, text=True)
+    done = subprocess.run(command, cwd=project, capture_output=True, text=True)
+    if done.returncode:
+        sys.exit(f"load run failed ({done.returncode}): {done.stdout[-2000:]}{done.stderr[-4000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

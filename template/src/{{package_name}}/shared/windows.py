@@ -33,9 +33,12 @@ from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState
 from .errors import RedisUnavailableError
 
 #: How long a lease may be used: a process's requests within it cost no round trip.
-LEASE_S = 0.25
+#: Asking for the next lease stalls the requests waiting for it a round trip and an event
+#: loop turn (milliseconds under load): at 0.25 s and 64 requests, two workers lost a
+#: fifth of their throughput to it; at 1 s and 512, a few per cent (docs/performance.md).
+LEASE_S = 1.0
 #: The largest lease, in requests.
-MAX_LEASE = 64
+MAX_LEASE = 512
 #: A lease is at most this fraction of the room left (1 / SHARE): several processes can
 #: each take one and the room is not gone to the first.
 SHARE = 8
