@@ -185,6 +185,8 @@ class RedisSpendStore:
         self._settle = shared.script(SETTLE)
         #: (UTC day, spend) as the last reservation or settlement in this process saw it.
         self._seen: tuple[str, float] | None = None
+        #: The read of today's spend under way, when this process has seen none today.
+        self._reading: asyncio.Task[float] | None = None
         #: The lease calls start on; None: the next call asks for one.
         self._lease: _Lease | None = None
         #: The round trip under way for a lease (or to send what is unsent): one at a time.
@@ -217,6 +219,14 @@ class RedisSpendStore:
         day = _today()
         if self._seen is not None and self._seen[0] == day:
             return self._seen[1]
+        loop = asyncio.get_running_loop()
+        reading = self._reading
+        if reading is None or reading.done() or reading.get_loop() is not loop:
+            # One read for the first wave of concurrent requests, not one each.
+            reading = self._reading = loop.create_task(self._read_spent(day))
+        return await asyncio.shield(reading)
+
+    async def _read_spent(self, day: str) -> float:
         with _unavailable_as("the daily budget cannot be checked"):
             value = await self.shared.async_client().get(self._keys(day)[0])
         self._seen = (day, float(value or 0.0))
