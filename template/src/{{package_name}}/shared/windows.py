@@ -7,12 +7,14 @@ process that takes its share of the room in one lease, then counts requests agai
 in memory, makes one round trip for many requests (docs/performance.md has the table).
 
 The guarantee stays exact:
-- a lease is counted in Redis when it is granted, whole; one of more than one request
-  is stamped at the end of its life (`LEASE_S` from now), so it stays in the window at
-  least 60 s after any request that used it: never more than N in any 60 s, whichever
-  processes used them;
+- a lease is counted in Redis when it is granted, whole, and stamped with the end of its
+  life (`LEASE_S` from then; `ONE_S` for a lease of one request), so it stays in the
+  window at least 60 s after any request that used it: never more than N in any 60 s,
+  whichever processes used them. (A count taken when a request asks, as `limits` did,
+  lets N + a few through in a 60 s that starts while the answers are on their way.)
+  The price: a refused client may be told to retry up to a lease's life later;
 - a lease is a share of the room left (`1 / SHARE` of it, at most `MAX_LEASE`): near the
-  limit every lease is one request, stamped now, exactly a request counted as it comes;
+  limit every lease is one request, the request that asked for it;
 - a lease ends after `LEASE_S`, used up or not, and what it did not use is given back
   (by the next lease for the same key, or a moment after it ends), so a quiet process
   does not hold room that another needs.
@@ -29,7 +31,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState
+from .connection import KEY_PREFIX, REDIS_ERRORS, TIMEOUT_S, SharedState
 from .errors import RedisUnavailableError
 
 #: How long a lease may be used: a process's requests within it cost no round trip.
@@ -39,6 +41,9 @@ from .errors import RedisUnavailableError
 LEASE_S = 1.0
 #: The largest lease, in requests.
 MAX_LEASE = 512
+#: How long a lease of one request may be used: the longest its round trip may take
+#: (past Redis's timeout the request fails), so it is used at once or not at all.
+ONE_S = TIMEOUT_S
 #: A lease is at most this fraction of the room left (1 / SHARE): several processes can
 #: each take one and the room is not gone to the first.
 SHARE = 8
@@ -47,7 +52,7 @@ log = logging.getLogger(__name__)
 
 # KEYS: stamps (zset lease -> time it counts from), sizes (hash lease -> requests), total
 # ARGV: window s, limit, largest lease (0: only give back), share, lease id, lease s,
-#       given back id, count
+#       given back id, count, a lease of one's s
 # Returns {size, wait}: a lease of `size` requests; 0 and the seconds until room.
 # Time is Redis's own (TIME): replicas whose clocks differ still share one window.
 LEASE = """
@@ -83,7 +88,7 @@ if room <= 0 then
   return {0, tostring(wait)}
 end
 local size = math.max(1, math.min(tonumber(ARGV[3]), math.floor(room / tonumber(ARGV[4]))))
-local stamp = now
+local stamp = now + tonumber(ARGV[9])
 if size > 1 then stamp = now + tonumber(ARGV[6]) end
 redis.call('ZADD', stamps, stamp, ARGV[5])
 redis.call('HSET', sizes, ARGV[5], size)
@@ -160,11 +165,10 @@ class LeasedWindow:
     async def _ask(self, key: str, previous: _Lease | None) -> float:
         """One round trip: `previous`'s unused requests back, a new lease (or the wait)."""
         given_back = previous.unused() if previous is not None else 0
-        # It ends `LEASE_S` after it was asked for, so before its stamp (Redis's time
-        # when the request reached it, plus LEASE_S), however long the answer takes.
-        lease = _Lease(uuid.uuid4().hex, 0, time.monotonic() + LEASE_S)
+        asked = time.monotonic()
+        lease = _Lease(uuid.uuid4().hex, 0, asked)
         args = [self.window_s, self.limit, MAX_LEASE, SHARE, lease.id, LEASE_S]
-        args += [previous.id if given_back else "", given_back]
+        args += [previous.id if given_back else "", given_back, ONE_S]
         try:
             size, wait = await self.shared.async_script(LEASE)(keys=self._keys(key), args=args)
         except REDIS_ERRORS as error:
@@ -175,7 +179,10 @@ class LeasedWindow:
         if not int(size):
             self._leases.pop(key, None)
             return max(float(wait), 0.001)
+        # It ends its life after it was asked for, so before its stamp (Redis's time when
+        # the ask reached it, plus its life), however long the answer took.
         lease.left = int(size)
+        lease.ends = asked + (LEASE_S if lease.left > 1 else ONE_S)
         self._leases[key] = lease
         if lease.left > 1:  # its unused part goes back soon after it ends
             ends_in = max(lease.ends - time.monotonic(), 0.0)
@@ -195,7 +202,7 @@ class LeasedWindow:
         count = lease.unused()
         if not count:
             return
-        args = [self.window_s, self.limit, 0, SHARE, "", LEASE_S, lease.id, count]
+        args = [self.window_s, self.limit, 0, SHARE, "", LEASE_S, lease.id, count, ONE_S]
         try:
             await self.shared.async_script(LEASE)(keys=self._keys(key), args=args)
         except REDIS_ERRORS as error:  # they leave the window within 60 s anyway
@@ -212,9 +219,9 @@ class LeasedWindow:
         await asyncio.gather(*(self._give_back(key, lease) for key, lease in leases.items()))
 
     def take_sync(self, key: str) -> float:
-        """`take` without the event loop (a synchronous model call): a lease of one, the
-        request counted now, on the sync client."""
-        args = [self.window_s, self.limit, 1, SHARE, uuid.uuid4().hex, LEASE_S, "", 0]
+        """`take` without the event loop (a synchronous model call): a lease of one, on
+        the sync client."""
+        args = [self.window_s, self.limit, 1, SHARE, uuid.uuid4().hex, LEASE_S, "", 0, ONE_S]
         try:
             size, wait = self.shared.script(LEASE)(keys=self._keys(key), args=args)
         except REDIS_ERRORS as error:
