@@ -179,8 +179,10 @@ def _today() -> str:
 class RedisSpendStore:
     """`SpendStore` with reservations, in Redis: one count for every process and replica."""
 
-    def __init__(self, shared: SharedState) -> None:
+    def __init__(self, shared: SharedState, lease_s: float = LEASE_S) -> None:
         self.shared = shared
+        #: How long a lease may be used (`LEASE_S` as the app runs; tests shorten it).
+        self.lease_s = lease_s
         self._reserve = shared.script(RESERVE)
         self._settle = shared.script(SETTLE)
         #: (UTC day, spend) as the last reservation or settlement in this process saw it.
@@ -278,7 +280,7 @@ class RedisSpendStore:
         "leased", "reserved", "refused" or "sent")."""
         previous, self._lease = self._lease, None
         day = _today()
-        lease = _Lease(day, f"{day}/{uuid.uuid4().hex}", 0, time.monotonic() + LEASE_S)
+        lease = _Lease(day, f"{day}/{uuid.uuid4().hex}", 0, time.monotonic() + self.lease_s)
         try:
             if previous is not None and previous.day != day:  # midnight: yesterday's, sent
                 await self._send(previous.day, limit_usd, 0, previous.id)
@@ -327,7 +329,7 @@ class RedisSpendStore:
         """What calls on leases cost reaches Redis at most `LEASE_S` after they end."""
         loop = asyncio.get_running_loop()
         if self._send_due is None or self._send_due[0] is not loop:
-            self._send_due = loop, loop.call_later(LEASE_S, self._send_if_idle, loop)
+            self._send_due = loop, loop.call_later(self.lease_s, self._send_if_idle, loop)
 
     def _send_if_idle(self, loop: asyncio.AbstractEventLoop) -> None:
         self._send_due = None

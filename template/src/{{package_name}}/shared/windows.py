@@ -124,17 +124,25 @@ class LeasedWindow:
 
     `await take(key)` -> 0.0: one request counted, it may go; else the seconds until one
     could. Redis unreachable: `RedisUnavailableError` saying `what` (refused, never let
-    through). `window_s` is 60 in the app; tests may shorten it.
+    through). `window_s` (60) and `lease_s` (`LEASE_S`) as the app runs; tests shorten
+    them.
     """
 
     def __init__(
-        self, shared: SharedState, name: str, limit: int, what: str, window_s: float = 60.0
+        self,
+        shared: SharedState,
+        name: str,
+        limit: int,
+        what: str,
+        window_s: float = 60.0,
+        lease_s: float = LEASE_S,
     ) -> None:
         self.shared = shared
         self.name = name
         self.limit = limit
         self.what = what
         self.window_s = window_s
+        self.lease_s = lease_s
         self._leases: dict[str, _Lease] = {}
         #: key -> the round trip under way for it: a process asks for one lease at a time.
         self._asking: dict[str, asyncio.Task[float]] = {}
@@ -167,7 +175,7 @@ class LeasedWindow:
         given_back = previous.unused() if previous is not None else 0
         asked = time.monotonic()
         lease = _Lease(uuid.uuid4().hex, 0, asked)
-        args = [self.window_s, self.limit, MAX_LEASE, SHARE, lease.id, LEASE_S]
+        args = [self.window_s, self.limit, MAX_LEASE, SHARE, lease.id, self.lease_s]
         args += [previous.id if given_back else "", given_back, ONE_S]
         try:
             size, wait = await self.shared.async_script(LEASE)(keys=self._keys(key), args=args)
@@ -182,7 +190,7 @@ class LeasedWindow:
         # It ends its life after it was asked for, so before its stamp (Redis's time when
         # the ask reached it, plus its life), however long the answer took.
         lease.left = int(size)
-        lease.ends = asked + (LEASE_S if lease.left > 1 else ONE_S)
+        lease.ends = asked + (self.lease_s if lease.left > 1 else ONE_S)
         self._leases[key] = lease
         if lease.left > 1:  # its unused part goes back soon after it ends
             ends_in = max(lease.ends - time.monotonic(), 0.0)
@@ -202,7 +210,7 @@ class LeasedWindow:
         count = lease.unused()
         if not count:
             return
-        args = [self.window_s, self.limit, 0, SHARE, "", LEASE_S, lease.id, count, ONE_S]
+        args = [self.window_s, self.limit, 0, SHARE, "", self.lease_s, lease.id, count, ONE_S]
         try:
             await self.shared.async_script(LEASE)(keys=self._keys(key), args=args)
         except REDIS_ERRORS as error:  # they leave the window within 60 s anyway
@@ -221,7 +229,7 @@ class LeasedWindow:
     def take_sync(self, key: str) -> float:
         """`take` without the event loop (a synchronous model call): a lease of one, on
         the sync client."""
-        args = [self.window_s, self.limit, 1, SHARE, uuid.uuid4().hex, LEASE_S, "", 0, ONE_S]
+        args = [self.window_s, self.limit, 1, SHARE, uuid.uuid4().hex, self.lease_s, "", 0, ONE_S]
         try:
             size, wait = self.shared.script(LEASE)(keys=self._keys(key), args=args)
         except REDIS_ERRORS as error:
