@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, Protocol
 
 import redis
@@ -25,6 +27,15 @@ KEY_PREFIX = f"{__package__.split('.')[0]}:"
 
 #: What redis-py raises when the server is down, stalled, or restarting.
 REDIS_ERRORS = (redis.ConnectionError, redis.TimeoutError, OSError)
+
+
+@contextmanager
+def unavailable_as(what: str) -> Iterator[None]:
+    """Redis down or stalled -> `RedisUnavailableError` saying `what` could not be done."""
+    try:
+        yield
+    except REDIS_ERRORS as error:
+        raise RedisUnavailableError(what, error) from error
 
 
 def client_options(asynchronous: bool = False) -> dict[str, Any]:

@@ -22,30 +22,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
-from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState
-from .errors import RedisUnavailableError
+from .connection import KEY_PREFIX, SharedState, unavailable_as
 from .windows import LeasedWindow
 
-T = TypeVar("T")
 #: Longest single sleep while waiting for a provider window: re-checked after it.
 MAX_WAIT_S = 1.0
-
-
-async def _guarded(what: str, call: Callable[[], Awaitable[T]]) -> T:
-    try:
-        return await call()
-    except REDIS_ERRORS as error:
-        raise RedisUnavailableError(what, error) from error
-
-
-def _guarded_sync(what: str, call: Callable[[], T]) -> T:
-    try:
-        return call()
-    except REDIS_ERRORS as error:
-        raise RedisUnavailableError(what, error) from error
 
 
 class SharedClientLimit:
@@ -108,8 +90,8 @@ class SharedModelLimiter:
         """Seconds to wait before the next token check (0: under the limit now)."""
         now = time.time()
         what = "the provider's token limit cannot be checked (refused)"
-        client = self.shared.async_client()
-        counts = await _guarded(what, lambda: client.mget(_token_keys(now)))
+        with unavailable_as(what):
+            counts = await self.shared.async_client().mget(_token_keys(now))
         return 0.0 if _tokens_used(now, counts) < (self.tokens_per_minute or 0) else MAX_WAIT_S
 
     def release(self, tokens: int) -> None:
@@ -124,15 +106,16 @@ class SharedModelLimiter:
             key = _token_keys(time.time())[0]
             pipeline = self.shared.async_client().pipeline(transaction=False)
             pipeline.incrby(key, tokens).expire(key, 120)  # one round trip
-            await _guarded("the provider's token usage cannot be counted", pipeline.execute)
+            with unavailable_as("the provider's token usage cannot be counted"):
+                await pipeline.execute()
 
     def acquire_sync(self) -> None:
         """`acquire` for a synchronous call: the shared windows, no slot (asyncio's)."""
         what = "the provider's rate limits cannot be counted (refused)"
         while self.tokens_per_minute:
-            now, client = time.time(), self.shared.client
-            keys = _token_keys(now)
-            counts = _guarded_sync(what, lambda: client.mget(keys))  # noqa: B023 (called now)
+            now = time.time()
+            with unavailable_as(what):
+                counts = self.shared.client.mget(_token_keys(now))
             if _tokens_used(now, counts) < self.tokens_per_minute:
                 break
             time.sleep(MAX_WAIT_S)
@@ -144,4 +127,5 @@ class SharedModelLimiter:
             key = _token_keys(time.time())[0]
             pipeline = self.shared.client.pipeline(transaction=False)
             pipeline.incrby(key, tokens).expire(key, 120)
-            _guarded_sync("the provider's token usage cannot be counted", pipeline.execute)
+            with unavailable_as("the provider's token usage cannot be counted"):
+                pipeline.execute()

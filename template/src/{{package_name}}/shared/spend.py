@@ -31,15 +31,14 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from redis.commands.core import AsyncScript
 
-from .connection import KEY_PREFIX, REDIS_ERRORS, SharedState
+from .connection import KEY_PREFIX, SharedState, unavailable_as
 from .errors import RedisUnavailableError
 from .windows import LEASE_S, MAX_LEASE, SHARE  # the same leases as the rate limits'
 
@@ -163,15 +162,6 @@ UNCHECKED = (
 UNCOUNTED = "a model call's cost cannot be counted"
 
 
-@contextmanager
-def _unavailable_as(what: str) -> Iterator[None]:
-    """Redis down or stalled -> `RedisUnavailableError` saying `what` could not be done."""
-    try:
-        yield
-    except REDIS_ERRORS as error:
-        raise RedisUnavailableError(what, error) from error
-
-
 def _today() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d")
 
@@ -213,7 +203,7 @@ class RedisSpendStore:
 
     def spent_today(self) -> float:
         """Today's spend: Redis's count, and what this process has not sent yet."""
-        with _unavailable_as("the daily budget cannot be checked"):
+        with unavailable_as("the daily budget cannot be checked"):
             value = self.shared.client.get(self._keys()[0])
         return float(value or 0.0) + self._unsent_usd
 
@@ -229,7 +219,7 @@ class RedisSpendStore:
         return await asyncio.shield(reading)
 
     async def _read_spent(self, day: str) -> float:
-        with _unavailable_as("the daily budget cannot be checked"):
+        with unavailable_as("the daily budget cannot be checked"):
             value = await self.shared.async_client().get(self._keys(day)[0])
         self._seen = (day, float(value or 0.0))
         return self._seen[1]
@@ -248,7 +238,7 @@ class RedisSpendStore:
     def reserve(self, limit_usd: float) -> tuple[float, str | None]:
         """Today's spend, calls in flight included, and a reservation; None: refused."""
         reservation, keys, args = self._reservation(limit_usd)
-        with _unavailable_as(UNCHECKED):
+        with unavailable_as(UNCHECKED):
             answer = self._reserve(keys=keys, args=args)
         return self._granted(reservation, answer)
 
@@ -311,7 +301,7 @@ class RedisSpendStore:
         usd, priced = self._unsent_usd, self._unsent_priced
         args = [time.time(), limit_usd, lease_id, RESERVATION_TTL_S, KEEP_DAY_S, previous]
         args += [usd, priced, f"{day}/{self._process}", self._in_flight, calls, SHARE]
-        with _unavailable_as(UNCHECKED):
+        with unavailable_as(UNCHECKED):
             granted, spent, _ = await self._script(LEASE)(keys=self._keys(day), args=args)
         self._unsent_usd -= usd  # sent (calls settled meanwhile wait for the next send)
         self._unsent_priced -= priced
@@ -369,7 +359,7 @@ class RedisSpendStore:
             self._settled_on_lease(usd)  # sent with the loop's next lease
             return
         day, keys, args = self._settlement(reservation, usd)
-        with _unavailable_as(UNCOUNTED):
+        with unavailable_as(UNCOUNTED):
             self._seen = (day, float(self._settle(keys=keys, args=args)))
 
     async def asettle(self, reservation: str | None, usd: float) -> None:
@@ -378,7 +368,7 @@ class RedisSpendStore:
             self._send_later()
             return
         day, keys, args = self._settlement(reservation, usd)
-        with _unavailable_as(UNCOUNTED):
+        with unavailable_as(UNCOUNTED):
             self._seen = (day, float(await self._script(SETTLE)(keys=keys, args=args)))
 
     def add(self, usd: float) -> None:

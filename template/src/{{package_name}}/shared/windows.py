@@ -31,8 +31,7 @@ import time
 import uuid
 from dataclasses import dataclass
 
-from .connection import KEY_PREFIX, REDIS_ERRORS, TIMEOUT_S, SharedState
-from .errors import RedisUnavailableError
+from .connection import KEY_PREFIX, REDIS_ERRORS, TIMEOUT_S, SharedState, unavailable_as
 
 #: How long a lease may be used: a process's requests within it cost no round trip.
 #: Asking for the next lease stalls the requests waiting for it a round trip and an event
@@ -178,9 +177,9 @@ class LeasedWindow:
         args = [self.window_s, self.limit, MAX_LEASE, SHARE, lease.id, self.lease_s]
         args += [previous.id if given_back else "", given_back, ONE_S]
         try:
-            size, wait = await self.shared.async_script(LEASE)(keys=self._keys(key), args=args)
-        except REDIS_ERRORS as error:
-            raise RedisUnavailableError(self.what, error) from error
+            with unavailable_as(self.what):
+                script = self.shared.async_script(LEASE)
+                size, wait = await script(keys=self._keys(key), args=args)
         finally:
             if self._asking.get(key) is asyncio.current_task():
                 del self._asking[key]
@@ -230,8 +229,6 @@ class LeasedWindow:
         """`take` without the event loop (a synchronous model call): a lease of one, on
         the sync client."""
         args = [self.window_s, self.limit, 1, SHARE, uuid.uuid4().hex, self.lease_s, "", 0, ONE_S]
-        try:
+        with unavailable_as(self.what):
             size, wait = self.shared.script(LEASE)(keys=self._keys(key), args=args)
-        except REDIS_ERRORS as error:
-            raise RedisUnavailableError(self.what, error) from error
         return 0.0 if int(size) else max(float(wait), 0.001)
